@@ -1,11 +1,37 @@
 """Storage: the only package that builds SQL. Callers get plain objects."""
 
 from connector.store.base import StoreBase
+from connector.store.coordination import CoordinationQueries
 from connector.store.database import connect, current_revision, head_revision, schema_drift, upgrade
+from connector.store.inbox import InboxQueries
+from connector.store.outbox import OutboxQueries
+from connector.store.records import (
+    ClaimedEffect,
+    ClaimedEvent,
+    Effect,
+    InboxEvent,
+    QueueItem,
+    StoredContact,
+    TransitionRecord,
+)
 
 
-class Store(StoreBase):
+class Store(InboxQueries, OutboxQueries, CoordinationQueries, StoreBase):
     """Every named query the rest of the connector needs."""
 
 
-__all__ = ["Store", "connect", "current_revision", "head_revision", "schema_drift", "upgrade"]
+__all__ = [
+    "ClaimedEffect",
+    "ClaimedEvent",
+    "Effect",
+    "InboxEvent",
+    "QueueItem",
+    "Store",
+    "StoredContact",
+    "TransitionRecord",
+    "connect",
+    "current_revision",
+    "head_revision",
+    "schema_drift",
+    "upgrade",
+]

@@ -1,0 +1,92 @@
+"""Who does what, across replicas: sync cursors, leader leases and scheduled job slots."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, delete, or_, select, update
+
+from connector.store.tables import job_runs, leases, sync_cursors
+from connector.store.upsert import insert_new
+
+
+class CoordinationQueries:
+    def cursor(self, name: str) -> str | None:
+        with self.reading() as connection:
+            return connection.execute(
+                select(sync_cursors.c.value).where(sync_cursors.c.name == name)
+            ).scalar()
+
+    def save_cursor(self, connection: Connection, name: str, value: str, now: datetime) -> None:
+        """Move a cursor inside the caller's transaction, so it moves only with the data."""
+        moved = connection.execute(
+            update(sync_cursors)
+            .where(sync_cursors.c.name == name)
+            .values(value=value, updated_at=now)
+        ).rowcount
+        if not moved:
+            connection.execute(sync_cursors.insert().values(name=name, value=value, updated_at=now))
+
+    def cursor_updated_at(self, name: str) -> datetime | None:
+        with self.reading() as connection:
+            return connection.execute(
+                select(sync_cursors.c.updated_at).where(sync_cursors.c.name == name)
+            ).scalar()
+
+    def acquire_lease(self, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
+        """Take or renew the lease `name`; True while `holder` is its only holder.
+
+        A conditional update wins only if the lease is free, expired or already
+        ours; a first-ever lease is created by an insert that ignores a racer's row.
+        """
+        with self.writing() as connection:
+            taken = connection.execute(
+                update(leases)
+                .where(
+                    leases.c.name == name, or_(leases.c.holder == holder, leases.c.expires_at < now)
+                )
+                .values(holder=holder, expires_at=now + ttl)
+            ).rowcount
+            if taken:
+                return True
+            return bool(
+                insert_new(
+                    connection,
+                    leases,
+                    [{"name": name, "holder": holder, "expires_at": now + ttl}],
+                    ["name"],
+                )
+            )
+
+    def release_lease(self, name: str, holder: str) -> None:
+        with self.writing() as connection:
+            connection.execute(
+                delete(leases).where(leases.c.name == name, leases.c.holder == holder)
+            )
+
+    def claim_job_slot(self, job: str, slot: str, holder: str, now: datetime) -> bool:
+        """True for exactly one caller per (job, slot), across every replica, ever."""
+        with self.writing() as connection:
+            return bool(
+                insert_new(
+                    connection,
+                    job_runs,
+                    [{"job": job, "slot": slot, "holder": holder, "started_at": now}],
+                    ["job", "slot"],
+                )
+            )
+
+    def finish_job_slot(self, job: str, slot: str, now: datetime, outcome: str) -> None:
+        with self.writing() as connection:
+            connection.execute(
+                update(job_runs)
+                .where(job_runs.c.job == job, job_runs.c.slot == slot)
+                .values(finished_at=now, outcome=outcome)
+            )
+
+    def job_runs(self, job: str) -> list[dict]:
+        with self.reading() as connection:
+            rows = connection.execute(
+                select(job_runs).where(job_runs.c.job == job).order_by(job_runs.c.slot)
+            )
+            return [dict(row._mapping) for row in rows]

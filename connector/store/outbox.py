@@ -1,0 +1,213 @@
+"""Planned effects on HubSpot: each one is sent once, whatever crashes in between.
+
+States: `pending` (planned, due at `due_at`) → `sending` (claimed and possibly
+already accepted by HubSpot) → `sent`; or `parked` (a permanent error, waiting
+for an admin) and `cancelled` (no longer wanted, e.g. the contact left nurture).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, func, select, update
+
+from connector.store import queue
+from connector.store.records import ClaimedEffect, Effect, QueueItem
+from connector.store.tables import outbox_effects
+from connector.store.upsert import insert_new
+
+MAX_ATTEMPTS = 10
+
+
+class OutboxQueries:
+    def plan_effects(self, connection: Connection, effects: Sequence[Effect], now: datetime) -> int:
+        """Add effects inside the caller's transaction; a repeated key is ignored. Returns new."""
+        rows = [
+            {
+                "idempotency_key": e.idempotency_key,
+                "kind": e.kind,
+                "contact_id": e.contact_id,
+                "transition_id": e.transition_id,
+                "payload": e.payload,
+                "created_at": now,
+                "due_at": e.due_at,
+                "state": "pending",
+                "attempts": 0,
+            }
+            for e in effects
+        ]
+        return len(insert_new(connection, outbox_effects, rows, ["idempotency_key"]))
+
+    def claim_due_effects(
+        self, worker: str, now: datetime, limit: int = 100, lease: timedelta = timedelta(minutes=2)
+    ) -> list[ClaimedEffect]:
+        """Claim due effects and mark them `sending` before anything reaches HubSpot.
+
+        An effect already `sending` whose lease ran out was claimed by a process
+        that died mid-send: it comes back with `in_doubt=True`.
+        """
+        with self.writing() as connection:
+            rows = queue.claim(
+                connection, outbox_effects, ["pending", "sending"], worker, now, limit, lease
+            )
+            connection.execute(
+                update(outbox_effects)
+                .where(outbox_effects.c.id.in_([r.id for r in rows]))
+                .values(state="sending")
+            )
+        return [
+            ClaimedEffect(
+                r.id,
+                r.idempotency_key,
+                r.kind,
+                r.contact_id,
+                r.payload,
+                r.attempts,
+                r.state == "sending",
+            )
+            for r in rows
+        ]
+
+    def mark_effect_sent(
+        self, effect_id: int, worker: str, now: datetime, result_id: str | None
+    ) -> bool:
+        """Record HubSpot's acceptance; False if the claim was lost to another worker."""
+        with self.writing() as connection:
+            return (
+                connection.execute(
+                    update(outbox_effects)
+                    .where(queue.owned(outbox_effects, effect_id, worker))
+                    .values(
+                        state="sent",
+                        sent_at=now,
+                        result_id=result_id,
+                        error=None,
+                        claimed_by=None,
+                        claimed_until=None,
+                    )
+                ).rowcount
+                == 1
+            )
+
+    def defer_effect(
+        self,
+        effect_id: int,
+        worker: str,
+        error: str,
+        now: datetime,
+        until: datetime | None = None,
+        permanent: bool = False,
+    ) -> None:
+        """Give a failed effect back: retried later with back-off, parked when permanent
+        or after MAX_ATTEMPTS. `until` overrides the back-off (e.g. a daily limit's reset)."""
+        with self.writing() as connection:
+            attempts = (
+                connection.execute(
+                    select(outbox_effects.c.attempts).where(outbox_effects.c.id == effect_id)
+                ).scalar_one()
+                + 1
+            )
+            parked = permanent or attempts >= MAX_ATTEMPTS
+            connection.execute(
+                update(outbox_effects)
+                .where(queue.owned(outbox_effects, effect_id, worker))
+                .values(
+                    state="parked" if parked else "pending",
+                    attempts=attempts,
+                    error=error[:2000],
+                    claimed_by=None,
+                    claimed_until=None,
+                    due_at=until or now + queue.retry_delay(attempts),
+                )
+            )
+
+    def release_effects(self, effect_ids: Sequence[int], worker: str, until: datetime) -> None:
+        """Hand claimed effects back untouched (e.g. the daily limit was reached), due `until`."""
+        with self.writing() as connection:
+            connection.execute(
+                update(outbox_effects)
+                .where(
+                    outbox_effects.c.id.in_(list(effect_ids)), outbox_effects.c.claimed_by == worker
+                )
+                .values(state="pending", due_at=until, claimed_by=None, claimed_until=None)
+            )
+
+    def cancel_pending_effects(
+        self,
+        connection: Connection,
+        contact_id: str,
+        kinds: Sequence[str] | None = None,
+        key_prefix: str | None = None,
+    ) -> int:
+        """Cancel effects not yet sent for a contact (all, or of `kinds`, or keys by prefix)."""
+        conditions = [
+            outbox_effects.c.contact_id == contact_id,
+            outbox_effects.c.state == "pending",
+        ]
+        if kinds is not None:
+            conditions.append(outbox_effects.c.kind.in_(list(kinds)))
+        if key_prefix is not None:
+            conditions.append(outbox_effects.c.idempotency_key.startswith(key_prefix))
+        return connection.execute(
+            update(outbox_effects).where(*conditions).values(state="cancelled")
+        ).rowcount
+
+    def list_outbox(
+        self, states: Sequence[str], limit: int = 100, contact_id: str | None = None
+    ) -> list[QueueItem]:
+        query = select(outbox_effects).where(outbox_effects.c.state.in_(list(states)))
+        if contact_id is not None:
+            query = query.where(outbox_effects.c.contact_id == contact_id)
+        with self.reading() as connection:
+            rows = connection.execute(query.order_by(outbox_effects.c.due_at).limit(limit))
+            return [
+                QueueItem(
+                    r.id,
+                    r.idempotency_key,
+                    r.kind,
+                    r.contact_id,
+                    r.state,
+                    r.attempts,
+                    r.due_at,
+                    r.error,
+                    r.result_id,
+                )
+                for r in rows
+            ]
+
+    def effects_of(self, contact_id: str) -> list[dict]:
+        """Every effect planned for a contact, oldest first, as plain dicts."""
+        with self.reading() as connection:
+            rows = connection.execute(
+                select(outbox_effects)
+                .where(outbox_effects.c.contact_id == contact_id)
+                .order_by(outbox_effects.c.created_at, outbox_effects.c.id)
+            )
+            return [dict(row._mapping) for row in rows]
+
+    def requeue_effects(self, now: datetime, ids: Sequence[int] = ()) -> int:
+        """Put parked effects (all, or the given ids) back in line; return how many."""
+        conditions = [outbox_effects.c.state == "parked"]
+        if ids:
+            conditions.append(outbox_effects.c.id.in_(list(ids)))
+        with self.writing() as connection:
+            return connection.execute(
+                update(outbox_effects)
+                .where(*conditions)
+                .values(state="pending", attempts=0, due_at=now, error=None)
+            ).rowcount
+
+    def outbox_depth(self) -> dict[str, int]:
+        with self.reading() as connection:
+            return dict(
+                connection.execute(
+                    select(outbox_effects.c.state, func.count()).group_by(outbox_effects.c.state)
+                ).all()
+            )
+
+    def next_effect_due(self) -> datetime | None:
+        with self.reading() as connection:
+            return connection.execute(
+                select(func.min(outbox_effects.c.due_at)).where(outbox_effects.c.state == "pending")
+            ).scalar()

@@ -1,0 +1,46 @@
+"""Leases, job slots and cursors keep replicas from doing the same work twice."""
+
+from datetime import UTC, datetime, timedelta
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+TTL = timedelta(seconds=30)
+
+
+def test_it_gives_a_lease_to_one_holder_until_it_expires(store):
+    assert store.acquire_lease("scheduler", "a", NOW, TTL)
+    assert not store.acquire_lease("scheduler", "b", NOW + timedelta(seconds=10), TTL)
+    assert store.acquire_lease("scheduler", "a", NOW + timedelta(seconds=20), TTL)  # renewal
+    assert not store.acquire_lease("scheduler", "b", NOW + timedelta(seconds=40), TTL)
+    assert store.acquire_lease("scheduler", "b", NOW + timedelta(seconds=51), TTL)
+
+
+def test_it_frees_a_released_lease_at_once(store):
+    store.acquire_lease("scheduler", "a", NOW, TTL)
+    store.release_lease("scheduler", "a")
+    assert store.acquire_lease("scheduler", "b", NOW, TTL)
+
+
+def test_it_runs_a_job_slot_once_across_replicas(store):
+    winners = [
+        holder for holder in "abc" if store.claim_job_slot("sync", "2026-11-23T10", holder, NOW)
+    ]
+    assert winners == ["a"]
+    assert store.claim_job_slot("sync", "2026-11-23T11", "b", NOW)
+    store.finish_job_slot("sync", "2026-11-23T10", NOW, "ok")
+    assert [(r["slot"], r["holder"], r["outcome"]) for r in store.job_runs("sync")] == [
+        ("2026-11-23T10", "a", "ok"),
+        ("2026-11-23T11", "b", None),
+    ]
+
+
+def test_it_moves_a_cursor_only_with_its_transaction(store):
+    assert store.cursor("contacts") is None
+    with store.writing() as connection:
+        store.save_cursor(connection, "contacts", "1", NOW)
+    try:
+        with store.writing() as connection:
+            store.save_cursor(connection, "contacts", "2", NOW)
+            raise RuntimeError("crash before commit")
+    except RuntimeError:
+        pass
+    assert store.cursor("contacts") == "1"

@@ -1,0 +1,94 @@
+"""The outbox plans each effect once and lets exactly one worker send it."""
+
+from datetime import UTC, datetime, timedelta
+
+from connector.store import Effect
+from connector.store.outbox import MAX_ATTEMPTS
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+def effect(key: str, due: datetime = NOW, contact: str = "101") -> Effect:
+    return Effect(
+        idempotency_key=key,
+        kind="create_task",
+        contact_id=contact,
+        payload={"subject": key},
+        due_at=due,
+    )
+
+
+def plan(store, *effects) -> int:
+    with store.writing() as connection:
+        return store.plan_effects(connection, effects, NOW)
+
+
+def test_it_plans_an_idempotency_key_once(store):
+    assert plan(store, effect("t1"), effect("t2")) == 2
+    assert plan(store, effect("t1")) == 0
+    assert store.outbox_depth() == {"pending": 2}
+
+
+def test_it_hands_out_only_due_effects_in_due_order(store):
+    plan(store, effect("later", NOW + timedelta(days=2)), effect("now", NOW))
+    [due] = store.claim_due_effects("w", NOW)
+    assert due.idempotency_key == "now"
+    store.mark_effect_sent(due.id, "w", NOW, None)
+    assert [e.idempotency_key for e in store.claim_due_effects("w", NOW + timedelta(days=3))] == [
+        "later"
+    ]
+
+
+def test_it_flags_an_effect_whose_sender_died_mid_send_as_in_doubt(store):
+    plan(store, effect("t1"))
+    [first] = store.claim_due_effects("dead", NOW, lease=timedelta(minutes=2))
+    assert not first.in_doubt
+    assert store.claim_due_effects("other", NOW + timedelta(minutes=1)) == []
+    [again] = store.claim_due_effects("other", NOW + timedelta(minutes=3))
+    assert again.in_doubt and again.id == first.id
+    assert not store.mark_effect_sent(first.id, "dead", NOW, "9")
+    assert store.mark_effect_sent(again.id, "other", NOW, "9")
+    assert store.outbox_depth() == {"sent": 1}
+
+
+def test_it_parks_permanent_errors_for_an_admin_to_requeue(store):
+    plan(store, effect("t1"))
+    [claimed] = store.claim_due_effects("w", NOW)
+    store.defer_effect(claimed.id, "w", "400 VALIDATION_ERROR", NOW, permanent=True)
+    [parked] = store.list_outbox(["parked"])
+    assert parked.error == "400 VALIDATION_ERROR"
+    assert store.claim_due_effects("w", NOW + timedelta(days=1)) == []
+    assert store.requeue_effects(NOW) == 1
+    assert len(store.claim_due_effects("w", NOW)) == 1
+
+
+def test_it_backs_off_transient_errors_and_parks_after_max_attempts(store):
+    plan(store, effect("t1"))
+    now = NOW
+    for _ in range(MAX_ATTEMPTS):
+        [claimed] = store.claim_due_effects("w", now)
+        store.defer_effect(claimed.id, "w", "503", now)
+        assert store.claim_due_effects("w", now) == []
+        now += timedelta(hours=2)
+    assert store.outbox_depth() == {"parked": 1}
+
+
+def test_it_never_cancels_an_effect_already_being_sent(store):
+    plan(store, effect("nurture:1", contact="1"))
+    store.claim_due_effects("w", NOW)
+    with store.writing() as connection:
+        assert store.cancel_pending_effects(connection, "1") == 0
+    assert store.outbox_depth() == {"sending": 1}
+
+
+def test_it_cancels_pending_effects_by_key_prefix(store):
+    plan(
+        store,
+        effect("nurture:1", contact="1"),
+        effect("nurture:2", contact="1"),
+        effect("task", contact="1"),
+        effect("nurture:1b", contact="2"),
+    )
+    with store.writing() as connection:
+        assert store.cancel_pending_effects(connection, "1", key_prefix="nurture:") == 2
+    assert store.outbox_depth() == {"cancelled": 2, "pending": 2}
