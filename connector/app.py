@@ -6,20 +6,34 @@ tests pass their own parts (a store on a temporary database, a sandbox gateway).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
+
 from flask import Flask, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from connector import store as store_room
+from connector import webhooks
 from connector.settings import Settings
 from connector.store import Store
 
+MAX_REQUEST_BYTES = 1024 * 1024
 
-def create_app(settings: Settings, store: Store | None = None) -> Flask:
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(
+    settings: Settings, store: Store | None = None, clock: Callable[[], datetime] = utc_now
+) -> Flask:
     """A Flask app serving the connector's HTTP endpoints over `store`."""
     app = Flask("connector")
-    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.extensions["leadflow.settings"] = settings
     app.extensions["leadflow.store"] = store or Store.from_url(settings.database_url)
+    app.extensions["leadflow.clock"] = clock
+    app.register_blueprint(webhooks.blueprint)
 
     @app.get("/healthz")
     def healthz():

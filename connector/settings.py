@@ -79,6 +79,13 @@ def _choice(*allowed: str):
     return parse
 
 
+def _signature_versions(raw: str) -> tuple[str, ...]:
+    versions = tuple(v.strip().lower() for v in raw.split(",") if v.strip())
+    if not versions or set(versions) - {"v1", "v2", "v3"}:
+        raise ValueError("must list signature versions among v1, v2, v3 (e.g. v3 or v1,v3)")
+    return versions
+
+
 def _setting(env: str, parse=_text, default: Any = None, secret: bool = False):
     return field(default=default, metadata={"env": env, "parse": parse, "secret": secret})
 
@@ -98,6 +105,10 @@ class Settings:
     config_dir: Path = _setting("LEADFLOW_CONFIG_DIR", Path, Path("config"))
     dashboard_token: str | None = _setting("LEADFLOW_DASHBOARD_TOKEN", secret=True)
     workflow_secret: str | None = _setting("LEADFLOW_WORKFLOW_SECRET", secret=True)
+    public_url: str | None = _setting("LEADFLOW_PUBLIC_URL")
+    webhook_signature_versions: tuple[str, ...] = _setting(
+        "LEADFLOW_WEBHOOK_SIGNATURES", _signature_versions, ("v3",)
+    )
     environment: str = _setting("LEADFLOW_ENV", _choice("development", "production"), "development")
     demo: bool = _setting("LEADFLOW_DEMO", _flag, False)
     log_level: str = _setting("LOG_LEVEL", _choice("debug", "info", "warning", "error"), "info")
