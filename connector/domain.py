@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class Stage(StrEnum):
@@ -99,3 +100,28 @@ class Owner:
     first_name: str | None = None
     last_name: str | None = None
     archived: bool = False
+
+
+class EffectKind(StrEnum):
+    """What an effect does on HubSpot."""
+
+    UPDATE_CONTACT = "update_contact"
+    SEND_EMAIL = "send_email"
+    CREATE_TASK = "create_task"
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """One planned write to HubSpot, sent later by the dispatcher exactly once.
+
+    `idempotency_key` is unique for ever: planning the same key twice plans it
+    once, and the key travels to HubSpot (email `sendId`, task marker) so a
+    resend after a crash is recognised there too.
+    """
+
+    idempotency_key: str
+    kind: EffectKind
+    contact_id: str
+    payload: dict[str, Any]
+    due_at: datetime
+    transition_id: str | None = None

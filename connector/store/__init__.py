@@ -1,5 +1,6 @@
 """Storage: the only package that builds SQL. Callers get plain objects."""
 
+from connector.domain import Effect
 from connector.store.base import StoreBase
 from connector.store.coordination import CoordinationQueries
 from connector.store.database import connect, current_revision, head_revision, schema_drift, upgrade
@@ -8,7 +9,6 @@ from connector.store.outbox import OutboxQueries
 from connector.store.records import (
     ClaimedEffect,
     ClaimedEvent,
-    Effect,
     InboxEvent,
     QueueItem,
     StoredContact,

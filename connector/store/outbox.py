@@ -12,8 +12,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, func, select, update
 
+from connector.domain import Effect
 from connector.store import queue
-from connector.store.records import ClaimedEffect, Effect, QueueItem
+from connector.store.records import ClaimedEffect, QueueItem
 from connector.store.tables import outbox_effects
 from connector.store.upsert import insert_new
 

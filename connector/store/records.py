@@ -30,18 +30,6 @@ class ClaimedEvent:
 
 
 @dataclass(frozen=True, slots=True)
-class Effect:
-    """One planned write to HubSpot, sent later by the dispatcher exactly once."""
-
-    idempotency_key: str
-    kind: str
-    contact_id: str
-    payload: dict[str, Any]
-    due_at: datetime
-    transition_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class ClaimedEffect:
     id: int
     idempotency_key: str
