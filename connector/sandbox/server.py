@@ -1,0 +1,234 @@
+"""The sandbox's Flask app and its threaded HTTP server.
+
+Every API request passes the same gate, in HubSpot's order:
+1. authentication: `Authorization: Bearer <token>`, else 401 INVALID_AUTHENTICATION;
+2. rate limits (limits.py), else 429 with HubSpot's body;
+3. fault injection (limits.py): 5xx, 429, slow, timeout or a dropped connection;
+4. the route; `ApiError` becomes HubSpot's error body.
+Each answered request is written to the request log. The public form
+submission endpoint and the demo site need no token and are not rate limited.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+
+from flask import Flask, g, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from connector.sandbox.limits import FaultInjector, FaultRule, RateLimiter, rate_limit_body
+from connector.sandbox.request_log import LoggedRequest, RequestLog
+from connector.sandbox.shapes import ApiError, correlation_id
+from connector.sandbox.world import World
+
+DEMO_TOKEN = "pat-sandbox-demo-token"
+DEMO_CLIENT_SECRET = "sandbox-demo-client-secret"
+API_PREFIXES = ("/crm/", "/events/", "/email/", "/marketing/", "/webhooks/", "/form-integrations/")
+RATE_EXEMPT = ("/marketing/v3/transactional/single-email/send", "/marketing/v4/email/single-send")
+AUTH_MESSAGE = (
+    "Authentication credentials not found. This API supports OAuth 2.0 authentication and you "
+    "can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview"
+)
+
+
+@dataclass
+class SandboxOptions:
+    """Everything a sandbox run can be told; demo defaults are not secrets."""
+
+    token: str = DEMO_TOKEN
+    client_secret: str = DEMO_CLIENT_SECRET
+    app_id: int = 54321
+    rate_limit: int = 190
+    search_rate_limit: int = 5
+    daily_limit: int = 650_000
+    faults: list[FaultRule] = field(default_factory=list)
+    fault_seed: int = 1
+    webhook_url: str | None = None
+    webhook_properties: tuple[str, ...] = (
+        "lifecyclestage",
+        "num_conversion_events",
+        "recent_conversion_event_name",
+        "hs_email_optout",
+        "hubspot_owner_id",
+    )
+    webhook_max_attempts: int = 10
+    webhook_backoff_s: float = 60.0
+
+
+@dataclass
+class Sandbox:
+    """One running sandbox: the world plus the machinery around it."""
+
+    world: World
+    options: SandboxOptions
+    request_log: RequestLog
+    limiter: RateLimiter
+    faults: FaultInjector
+    base_url: str = ""
+
+
+def create_app(world: World, options: SandboxOptions | None = None) -> Flask:
+    """A Flask app serving the sandbox's HubSpot API, forms endpoint and demo site."""
+    from connector.sandbox import associations, crm, properties_api
+
+    options = options or SandboxOptions()
+    app = Flask(__name__)
+    app.json.sort_keys = False
+    state = Sandbox(
+        world=world,
+        options=options,
+        request_log=RequestLog(),
+        limiter=RateLimiter(options.rate_limit, options.search_rate_limit, options.daily_limit),
+        faults=FaultInjector(options.faults, options.fault_seed),
+    )
+    app.extensions["sandbox"] = state
+    for module in (crm, associations, properties_api):
+        app.register_blueprint(module.blueprint)
+    app.before_request(_gate)
+    app.after_request(_log)
+    app.register_error_handler(ApiError, _api_error)
+    app.register_error_handler(HTTPException, _http_error)
+    return app
+
+
+def _state() -> Sandbox:
+    from connector.sandbox.web import sandbox
+
+    return sandbox()
+
+
+def _token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def _gate():
+    g.started = time.perf_counter()
+    g.rate_headers = {}
+    if not request.path.startswith(API_PREFIXES):
+        return None
+    state = _state()
+    token = _token()
+    if token is None or not hmac.compare_digest(token.encode(), state.options.token.encode()):
+        body = {
+            "status": "error",
+            "message": AUTH_MESSAGE,
+            "correlationId": correlation_id(),
+            "category": "INVALID_AUTHENTICATION",
+        }
+        return body, 401
+    is_search = request.path.startswith("/crm/") and request.path.endswith("/search")
+    verdict = state.limiter.check(
+        token, state.world.now(), search=is_search, exempt=request.path in RATE_EXEMPT
+    )
+    g.rate_headers = verdict.headers
+    if verdict.refusal is not None:
+        return verdict.refusal, 429
+    return _fault(state)
+
+
+def _fault(state: Sandbox):
+    rule = state.faults.draw(request.method, request.path)
+    if rule is None:
+        return None
+    if rule.kind in ("slow", "timeout"):
+        time.sleep(rule.delay_s)
+        return None
+    if rule.kind == "drop":
+        connection = request.environ.get("werkzeug.socket")
+        _record(state, 0)
+        if connection is not None:
+            connection.shutdown(socket.SHUT_RDWR)
+        raise ConnectionResetError("sandbox fault: connection dropped")
+    if rule.kind == "429":
+        return rate_limit_body("TEN_SECONDLY_ROLLING"), 429
+    message = "Internal error" if rule.kind == "500" else "Service unavailable, try again later"
+    body = {
+        "status": "error",
+        "message": message,
+        "correlationId": correlation_id(),
+        "category": "INTERNAL_ERROR",
+    }
+    return body, int(rule.kind)
+
+
+def _batch_size() -> int | None:
+    if "/batch/" not in request.path:
+        return None
+    body = request.get_json(silent=True)
+    inputs = body.get("inputs") if isinstance(body, dict) else None
+    return len(inputs) if isinstance(inputs, list) else None
+
+
+def _record(state: Sandbox, status: int) -> None:
+    started = g.get("started", time.perf_counter())
+    state.request_log.add(
+        LoggedRequest(
+            method=request.method,
+            path=request.path,
+            status=status,
+            at_ms=state.world.now(),
+            duration_ms=(time.perf_counter() - started) * 1000,
+            batch_size=_batch_size(),
+            token=_token(),
+        )
+    )
+
+
+def _log(response):
+    for name, value in g.get("rate_headers", {}).items():
+        response.headers[name] = value
+    _record(_state(), response.status_code)
+    return response
+
+
+def _api_error(error: ApiError):
+    return error.body, error.status_code
+
+
+def _http_error(error: HTTPException):
+    body = {
+        "status": "error",
+        "message": error.description or error.name,
+        "correlationId": correlation_id(),
+        "category": "OBJECT_NOT_FOUND" if error.code == 404 else "VALIDATION_ERROR",
+    }
+    return body, error.code or 500
+
+
+class SandboxServer:
+    """The app on a real socket, served by werkzeug's threaded server in a daemon thread."""
+
+    def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0) -> None:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        self.app = app
+        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True)
+        self.host, self.port = host, self._server.server_port
+        self.base_url = f"http://{host}:{self.port}"
+        app.extensions["sandbox"].base_url = self.base_url
+        self._thread = threading.Thread(target=self.serve_forever, name="sandbox-http", daemon=True)
+
+    @property
+    def sandbox(self) -> Sandbox:
+        return self.app.extensions["sandbox"]
+
+    def start(self) -> SandboxServer:
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serves on the calling thread until `stop()`; a short poll keeps `stop()` quick."""
+        self._server.serve_forever(poll_interval=0.05)
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
