@@ -1,0 +1,54 @@
+"""The gateway: the only room that talks to HubSpot (through the official SDK).
+
+Everything else speaks to HubSpot through the `Gateway` port in leadflow's own
+types; see docs/gateway.md.
+"""
+
+from connector.hubspot.errors import (
+    AuthError,
+    Conflict,
+    DailyLimitReached,
+    HubSpotError,
+    NotFound,
+    RateLimited,
+    Transient,
+    UnexpectedResponse,
+    ValidationError,
+)
+from connector.hubspot.port import (
+    ContactBatch,
+    EmailSend,
+    Gateway,
+    ItemError,
+    PropertyDefinition,
+    PropertyGroup,
+    PropertyOption,
+    TaskRequest,
+    UpdateOutcome,
+)
+from connector.hubspot.ratelimit import RateLimiter, RollingWindowLimiter
+from connector.hubspot.retries import RetryPolicy
+
+__all__ = [
+    "AuthError",
+    "Conflict",
+    "ContactBatch",
+    "DailyLimitReached",
+    "EmailSend",
+    "Gateway",
+    "HubSpotError",
+    "ItemError",
+    "NotFound",
+    "PropertyDefinition",
+    "PropertyGroup",
+    "PropertyOption",
+    "RateLimited",
+    "RateLimiter",
+    "RetryPolicy",
+    "RollingWindowLimiter",
+    "TaskRequest",
+    "Transient",
+    "UnexpectedResponse",
+    "UpdateOutcome",
+    "ValidationError",
+]

@@ -1,0 +1,88 @@
+"""The official HubSpot SDK, configured once for leadflow.
+
+- `host` points it at HubSpot or at the sandbox.
+- Client-side validation is ON: the SDK's own models check every answer.
+- urllib3's retries are OFF: leadflow retries one call with tenacity, and two
+  retry layers would multiply attempts and hide them from the rate budget.
+- Every SDK accessor builds a fresh ApiClient with its own connection pool, so
+  each API object is built here once and reused by every thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import hubspot
+from hubspot.crm.contacts.exceptions import ApiException as ContactsApiException
+from hubspot.crm.contacts.exceptions import OpenApiException as ContactsOpenApiException
+from hubspot.crm.objects.tasks.exceptions import ApiException as TasksApiException
+from hubspot.crm.objects.tasks.exceptions import OpenApiException as TasksOpenApiException
+from hubspot.crm.owners.exceptions import ApiException as OwnersApiException
+from hubspot.crm.owners.exceptions import OpenApiException as OwnersOpenApiException
+from hubspot.crm.properties.exceptions import ApiException as PropertiesApiException
+from hubspot.crm.properties.exceptions import OpenApiException as PropertiesOpenApiException
+from hubspot.events.exceptions import ApiException as EventsApiException
+from hubspot.events.exceptions import OpenApiException as EventsOpenApiException
+from hubspot.marketing.transactional.exceptions import ApiException as EmailApiException
+from hubspot.marketing.transactional.exceptions import OpenApiException as EmailOpenApiException
+
+# Each SDK package has its own exception classes with no common base but
+# Exception; these are the ones of the packages used here.
+API_EXCEPTIONS: tuple[type[Exception], ...] = (
+    ContactsApiException,
+    TasksApiException,
+    OwnersApiException,
+    PropertiesApiException,
+    EventsApiException,
+    EmailApiException,
+)
+# Raised by the SDK before sending (a bad argument of ours), never by HubSpot.
+REQUEST_EXCEPTIONS: tuple[type[Exception], ...] = (
+    ContactsOpenApiException,
+    TasksOpenApiException,
+    OwnersOpenApiException,
+    PropertiesOpenApiException,
+    EventsOpenApiException,
+    EmailOpenApiException,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SdkApis:
+    """The SDK API objects the gateway calls."""
+
+    contacts_search: Any
+    contacts_batch: Any
+    tasks_basic: Any
+    tasks_search: Any
+    owners: Any
+    properties_core: Any
+    properties_batch: Any
+    property_groups: Any
+    single_send: Any
+    events: Any
+
+
+def build_apis(base_url: str, access_token: str, pool_size: int) -> SdkApis:
+    """API objects sharing one configuration; `pool_size` connections per API object."""
+    client = hubspot.Client.create(
+        access_token=access_token,
+        host=base_url.rstrip("/"),
+        retry=False,
+        client_side_validation=True,
+        connection_pool_maxsize=pool_size,
+    )
+    crm = client.crm
+    return SdkApis(
+        contacts_search=crm.contacts.search_api,
+        contacts_batch=crm.contacts.batch_api,
+        tasks_basic=crm.objects.tasks.basic_api,
+        tasks_search=crm.objects.tasks.search_api,
+        owners=crm.owners.owners_api,
+        properties_core=crm.properties.core_api,
+        properties_batch=crm.properties.batch_api,
+        property_groups=crm.properties.groups_api,
+        single_send=client.marketing.transactional.single_send_api,
+        events=client.events.events_api,
+    )
