@@ -205,6 +205,7 @@ def default_contact_properties() -> list[Property]:
         _spec("hs_email_bounce", "number", email, read_only=True),
         _spec("hs_email_last_open_date", "datetime", email, read_only=True),
         _spec("hs_email_last_click_date", "datetime", email, read_only=True),
+        _spec("engagements_last_meeting_booked", "datetime", info, read_only=True),
     ]
 
 

@@ -75,7 +75,7 @@ class Sandbox:
 
 def create_app(world: World, options: SandboxOptions | None = None) -> Flask:
     """A Flask app serving the sandbox's HubSpot API, forms endpoint and demo site."""
-    from connector.sandbox import associations, crm, properties_api
+    from connector.sandbox import associations, crm, engagement_api, owners, properties_api
 
     options = options or SandboxOptions()
     app = Flask(__name__)
@@ -88,7 +88,7 @@ def create_app(world: World, options: SandboxOptions | None = None) -> Flask:
         faults=FaultInjector(options.faults, options.fault_seed),
     )
     app.extensions["sandbox"] = state
-    for module in (crm, associations, properties_api):
+    for module in (crm, associations, engagement_api, owners, properties_api):
         app.register_blueprint(module.blueprint)
     app.before_request(_gate)
     app.after_request(_log)

@@ -24,7 +24,12 @@ class FrozenClock:
 
 def sdk_client(hub: RunningSandbox, token: str | None = None) -> HubSpot:
     """The official SDK against the sandbox: every response goes through its models' validation."""
-    return HubSpot(access_token=token or hub.token, host=hub.base_url, client_side_validation=True)
+    return HubSpot(
+        access_token=token or hub.token,
+        host=hub.base_url,
+        base_url=hub.base_url,
+        client_side_validation=True,
+    )
 
 
 def error_body(exception) -> dict:
