@@ -22,13 +22,14 @@ class FrozenClock:
         self.now_ms += ms
 
 
-def sdk_client(hub: RunningSandbox, token: str | None = None) -> HubSpot:
+def sdk_client(hub: RunningSandbox, token: str | None = None, **config) -> HubSpot:
     """The official SDK against the sandbox: every response goes through its models' validation."""
     return HubSpot(
         access_token=token or hub.token,
         host=hub.base_url,
         base_url=hub.base_url,
         client_side_validation=True,
+        **config,
     )
 
 
