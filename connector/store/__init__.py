@@ -14,9 +14,10 @@ from connector.store.records import (
     StoredContact,
     TransitionRecord,
 )
+from connector.store.reporting import ReportingQueries
 
 
-class Store(InboxQueries, OutboxQueries, CoordinationQueries, StoreBase):
+class Store(InboxQueries, OutboxQueries, CoordinationQueries, ReportingQueries, StoreBase):
     """Every named query the rest of the connector needs."""
 
 

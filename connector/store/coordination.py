@@ -65,15 +65,25 @@ class CoordinationQueries:
             )
 
     def claim_job_slot(self, job: str, slot: str, holder: str, now: datetime) -> bool:
-        """True for exactly one caller per (job, slot), across every replica, ever."""
+        """True for one caller per (job, slot) across every replica: the first, or the
+        leader that takes over a slot whose previous holder died before finishing it.
+        Callers must hold the scheduler lease, so at most one of them is alive."""
         with self.writing() as connection:
-            return bool(
-                insert_new(
-                    connection,
-                    job_runs,
-                    [{"job": job, "slot": slot, "holder": holder, "started_at": now}],
-                    ["job", "slot"],
-                )
+            row = {"job": job, "slot": slot, "holder": holder, "started_at": now}
+            if insert_new(connection, job_runs, [row], ["job", "slot"]):
+                return True
+            return (
+                connection.execute(
+                    update(job_runs)
+                    .where(
+                        job_runs.c.job == job,
+                        job_runs.c.slot == slot,
+                        job_runs.c.finished_at.is_(None),
+                        job_runs.c.holder != holder,
+                    )
+                    .values(holder=holder, started_at=now)
+                ).rowcount
+                == 1
             )
 
     def finish_job_slot(self, job: str, slot: str, now: datetime, outcome: str) -> None:

@@ -91,6 +91,26 @@ class OutboxQueries:
                 == 1
             )
 
+    def mark_updates_sent(
+        self, sent: Sequence[tuple[int, str, dict[str, str]]], worker: str, now: datetime
+    ) -> int:
+        """Record accepted property write-backs `(effect id, contact id, properties)` and
+        what HubSpot now holds, in one transaction; return how many this worker still owned."""
+        marked = 0
+        with self.writing() as connection:
+            for effect_id, contact_id, properties in sent:
+                owned = connection.execute(
+                    update(outbox_effects)
+                    .where(queue.owned(outbox_effects, effect_id, worker))
+                    .values(
+                        state="sent", sent_at=now, error=None, claimed_by=None, claimed_until=None
+                    )
+                ).rowcount
+                if owned:
+                    self.remember_written(connection, contact_id, properties)
+                    marked += 1
+        return marked
+
     def defer_effect(
         self,
         effect_id: int,
@@ -121,6 +141,15 @@ class OutboxQueries:
                     claimed_until=None,
                     due_at=until or now + queue.retry_delay(attempts),
                 )
+            )
+
+    def drop_effect(self, effect_id: int, worker: str, reason: str) -> None:
+        """HubSpot will never take this effect (e.g. the person unsubscribed): cancel it."""
+        with self.writing() as connection:
+            connection.execute(
+                update(outbox_effects)
+                .where(queue.owned(outbox_effects, effect_id, worker))
+                .values(state="cancelled", error=reason[:2000], claimed_by=None, claimed_until=None)
             )
 
     def release_effects(self, effect_ids: Sequence[int], worker: str, until: datetime) -> None:

@@ -20,11 +20,23 @@ def test_it_frees_a_released_lease_at_once(store):
     assert store.acquire_lease("scheduler", "b", NOW, TTL)
 
 
-def test_it_runs_a_job_slot_once_across_replicas(store):
-    winners = [
-        holder for holder in "abc" if store.claim_job_slot("sync", "2026-11-23T10", holder, NOW)
-    ]
-    assert winners == ["a"]
+def test_it_runs_a_finished_job_slot_once_across_replicas(store):
+    assert store.claim_job_slot("sync", "2026-11-23T10", "a", NOW)
+    store.finish_job_slot("sync", "2026-11-23T10", NOW, "ok")
+    assert not store.claim_job_slot("sync", "2026-11-23T10", "b", NOW)
+    assert not store.claim_job_slot("sync", "2026-11-23T10", "a", NOW)
+
+
+def test_it_lets_a_new_leader_finish_a_slot_its_dead_holder_left(store):
+    assert store.claim_job_slot("sync", "2026-11-23T10", "a", NOW)
+    assert not store.claim_job_slot("sync", "2026-11-23T10", "a", NOW)  # no re-entry
+    assert store.claim_job_slot("sync", "2026-11-23T10", "b", NOW)  # a died; b leads now
+    store.finish_job_slot("sync", "2026-11-23T10", NOW, "ok")
+    assert not store.claim_job_slot("sync", "2026-11-23T10", "c", NOW)
+
+
+def test_it_records_each_slots_holder_and_outcome(store):
+    assert store.claim_job_slot("sync", "2026-11-23T10", "a", NOW)
     assert store.claim_job_slot("sync", "2026-11-23T11", "b", NOW)
     store.finish_job_slot("sync", "2026-11-23T10", NOW, "ok")
     assert [(r["slot"], r["holder"], r["outcome"]) for r in store.job_runs("sync")] == [
