@@ -2,6 +2,7 @@
 
 from connector.domain import Effect
 from connector.store.base import StoreBase
+from connector.store.contacts import ContactQueries
 from connector.store.coordination import CoordinationQueries
 from connector.store.database import connect, current_revision, head_revision, schema_drift, upgrade
 from connector.store.inbox import InboxQueries
@@ -17,7 +18,9 @@ from connector.store.records import (
 from connector.store.reporting import ReportingQueries
 
 
-class Store(InboxQueries, OutboxQueries, CoordinationQueries, ReportingQueries, StoreBase):
+class Store(
+    ContactQueries, InboxQueries, OutboxQueries, CoordinationQueries, ReportingQueries, StoreBase
+):
     """Every named query the rest of the connector needs."""
 
 
