@@ -25,11 +25,13 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from connector.sandbox.limits import FaultInjector, FaultRule, RateLimiter, rate_limit_body
 from connector.sandbox.request_log import LoggedRequest, RequestLog
 from connector.sandbox.shapes import ApiError, correlation_id
+from connector.sandbox.webhook_sender import WebhookSender
 from connector.sandbox.world import World
 
 DEMO_TOKEN = "pat-sandbox-demo-token"
 DEMO_CLIENT_SECRET = "sandbox-demo-client-secret"
 API_PREFIXES = ("/crm/", "/events/", "/email/", "/marketing/", "/webhooks/", "/form-integrations/")
+CONTROL_PREFIX = "/_sandbox/"
 RATE_EXEMPT = ("/marketing/v3/transactional/single-email/send", "/marketing/v4/email/single-send")
 AUTH_MESSAGE = (
     "Authentication credentials not found. This API supports OAuth 2.0 authentication and you "
@@ -57,8 +59,9 @@ class SandboxOptions:
         "hs_email_optout",
         "hubspot_owner_id",
     )
-    webhook_max_attempts: int = 10
+    webhook_max_retries: int = 10
     webhook_backoff_s: float = 60.0
+    webhook_timeout_s: float = 5.0
 
 
 @dataclass
@@ -70,12 +73,21 @@ class Sandbox:
     request_log: RequestLog
     limiter: RateLimiter
     faults: FaultInjector
+    webhooks: WebhookSender | None = None
     base_url: str = ""
+
+    def start_background(self) -> None:
+        if self.webhooks is not None:
+            self.webhooks.start()
+
+    def stop_background(self) -> None:
+        if self.webhooks is not None:
+            self.webhooks.stop()
 
 
 def create_app(world: World, options: SandboxOptions | None = None) -> Flask:
     """A Flask app serving the sandbox's HubSpot API, forms endpoint and demo site."""
-    from connector.sandbox import associations, crm, engagement_api, owners, properties_api
+    from connector.sandbox import associations, control, crm, engagement_api, owners, properties_api
 
     options = options or SandboxOptions()
     app = Flask(__name__)
@@ -87,8 +99,20 @@ def create_app(world: World, options: SandboxOptions | None = None) -> Flask:
         limiter=RateLimiter(options.rate_limit, options.search_rate_limit, options.daily_limit),
         faults=FaultInjector(options.faults, options.fault_seed),
     )
+    if options.webhook_url:
+        state.webhooks = WebhookSender(
+            options.webhook_url,
+            options.client_secret,
+            portal_id=world.portal_id,
+            app_id=options.app_id,
+            properties=options.webhook_properties,
+            max_retries=options.webhook_max_retries,
+            backoff_s=options.webhook_backoff_s,
+            timeout_s=options.webhook_timeout_s,
+        )
+        world.listeners.append(state.webhooks.listen)
     app.extensions["sandbox"] = state
-    for module in (crm, associations, engagement_api, owners, properties_api):
+    for module in (crm, associations, control, engagement_api, owners, properties_api):
         app.register_blueprint(module.blueprint)
     app.before_request(_gate)
     app.after_request(_log)
@@ -112,7 +136,7 @@ def _token() -> str | None:
 def _gate():
     g.started = time.perf_counter()
     g.rate_headers = {}
-    if not request.path.startswith(API_PREFIXES):
+    if not request.path.startswith((*API_PREFIXES, CONTROL_PREFIX)):
         return None
     state = _state()
     token = _token()
@@ -124,6 +148,8 @@ def _gate():
             "category": "INVALID_AUTHENTICATION",
         }
         return body, 401
+    if request.path.startswith(CONTROL_PREFIX):
+        return None
     is_search = request.path.startswith("/crm/") and request.path.endswith("/search")
     verdict = state.limiter.check(
         token, state.world.now(), search=is_search, exempt=request.path in RATE_EXEMPT
@@ -220,14 +246,17 @@ class SandboxServer:
         return self.app.extensions["sandbox"]
 
     def start(self) -> SandboxServer:
+        """Serves from a daemon thread (tests); `stop()` ends it."""
         self._thread.start()
         return self
 
     def serve_forever(self) -> None:
         """Serves on the calling thread until `stop()`; a short poll keeps `stop()` quick."""
+        self.sandbox.start_background()
         self._server.serve_forever(poll_interval=0.05)
 
     def stop(self) -> None:
+        self.sandbox.stop_background()
         self._server.shutdown()
         self._server.server_close()
         if self._thread.is_alive():

@@ -20,6 +20,7 @@ from dataclasses import dataclass, fields
 
 from connector.sandbox.request_log import RequestLog
 from connector.sandbox.server import Sandbox, SandboxOptions, SandboxServer, create_app
+from connector.sandbox.webhook_sender import WebhookSender
 from connector.sandbox.world import Clock, World
 
 
@@ -34,6 +35,13 @@ class RunningSandbox:
     request_log: RequestLog
     sandbox: Sandbox
     server: SandboxServer
+
+    @property
+    def webhooks(self) -> WebhookSender:
+        """The webhook sender (needs `webhook_url`); `drain(timeout)` waits for delivery."""
+        if self.sandbox.webhooks is None:
+            raise RuntimeError("this sandbox was started without webhook_url")
+        return self.sandbox.webhooks
 
 
 def build_world(contacts: int = 0, seed: int = 1, clock: Clock | None = None) -> World:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
 
 from hubspot import HubSpot
+from werkzeug.serving import make_server
 
 from connector.sandbox.testing import RunningSandbox
 
@@ -50,3 +52,35 @@ def add_contacts(hub: RunningSandbox, count: int, **properties: str) -> list[str
             )
             for index in range(count)
         ]
+
+
+class Receiver:
+    """A loopback webhook endpoint that records each POST and answers scripted statuses."""
+
+    def __init__(self, statuses: list[int] | None = None) -> None:
+        self.statuses = list(statuses or [])
+        self.requests: list[dict] = []
+        self._server = make_server("127.0.0.1", 0, self._app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}/webhooks/hubspot"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    def _app(self, environ, start_response):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length).decode()
+        headers = {
+            k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")
+        }
+        self.requests.append({"body": body, "headers": headers, "events": json.loads(body)})
+        status = self.statuses.pop(0) if self.statuses else 200
+        start_response(f"{status} X", [("Content-Type", "text/plain")])
+        return [b""]
+
+    def __enter__(self) -> Receiver:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()

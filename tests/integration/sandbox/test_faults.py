@@ -1,4 +1,4 @@
-"""Injected faults: server errors, 429s, dropped connections and timeouts, on matching paths only."""
+"""Injected faults: 5xx, 429s, dropped connections and timeouts, on matching paths only."""
 
 from __future__ import annotations
 
