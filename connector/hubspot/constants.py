@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from connector.domain import ActivityKind
+
 API_URL = "https://api.hubapi.com"
 
 
@@ -39,9 +41,7 @@ TASKS_CREATE = Endpoint("tasks.create", "POST /crm/v3/objects/tasks")
 TASKS_SEARCH = Endpoint("tasks.search", "POST /crm/v3/objects/tasks/search", Budget.SEARCH)
 OWNERS_LIST = Endpoint("owners.list", "GET /crm/v3/owners")
 PROPERTIES_LIST = Endpoint("properties.list", "GET /crm/v3/properties/{objectType}")
-PROPERTIES_BATCH_CREATE = Endpoint(
-    "properties.batch_create", "POST /crm/v3/properties/{objectType}/batch/create"
-)
+PROPERTIES_CREATE = Endpoint("properties.create", "POST /crm/v3/properties/{objectType}")
 PROPERTY_GROUPS_LIST = Endpoint(
     "property_groups.list", "GET /crm/v3/properties/{objectType}/groups"
 )
@@ -52,13 +52,16 @@ EMAIL_SINGLE_SEND = Endpoint(
     "email.single_send", "POST /marketing/v3/transactional/single-email/send", Budget.EXEMPT
 )
 EVENTS_LIST = Endpoint("events.list", "GET /events/v3/events")
+EMAIL_EVENTS_LIST = Endpoint("email_events.list", "GET /email/public/v1/events")
+EMAIL_EVENTS_PATH = "/email/public/v1/events"  # legacy API with no SDK class [doc]
 
 # Limits
 BATCH_MAX_INPUTS = 100  # [2nd] inputs per batch read/update call
 SEARCH_PAGE_MAX = 200  # [spec] search `limit`
 SEARCH_RESULT_CAP = 10_000  # [2nd] results one search query can page through
 OWNERS_PAGE_MAX = 100  # [spec] default and maximum owners page
-EVENTS_PAGE_MAX = 100  # events API `limit`
+EVENTS_PAGE_MAX = 1000  # [unverified] events API `limit`
+EMAIL_EVENTS_PAGE_MAX = 1000  # [doc] email events API `limit`
 
 # Rate limits of a Professional/Enterprise portal [doc]; Settings may override them.
 GENERAL_LIMIT = 190
@@ -87,6 +90,8 @@ ASSOCIATION_CATEGORY = "HUBSPOT_DEFINED"
 LAST_MODIFIED = "lastmodifieddate"
 OBJECT_ID = "hs_object_id"
 MERGED_IDS = "hs_merged_object_ids"  # `;`-separated ids merged into this contact
+# HubSpot answers 200 to a backward stage and keeps the old one [2nd].
+FORWARD_ONLY_PROPERTIES: tuple[str, ...] = ("lifecyclestage",)
 DEFAULT_CONTACT_PROPERTIES: tuple[str, ...] = (
     "email",
     "firstname",
@@ -129,3 +134,33 @@ TASK_KEY_PREFIX = "leadflowref"  # marks the deterministic key token in `hs_task
 
 # Single-send `sendResult` values that mean "HubSpot has taken (or already took) it" [spec].
 EMAIL_ACCEPTED_RESULTS = frozenset({"SENT", "QUEUED", "IDEMPOTENT_IGNORE"})
+
+# Activity: behavioural events API `eventType` -> kind, and its property names
+# -> Activity.details keys (see docs/sandbox.md for each name's confidence).
+EVENT_KINDS: dict[str, ActivityKind] = {
+    "e_visited_page": ActivityKind.PAGE_VIEW,
+    "e_submitted_form": ActivityKind.FORM_SUBMISSION,
+    "e_registered_marketing_event": ActivityKind.WEBINAR_REGISTERED,
+    "e_attended_marketing_event": ActivityKind.WEBINAR_ATTENDED,
+    "e_booked_meeting": ActivityKind.MEETING_BOOKED,
+}
+EVENT_DETAIL_NAMES: dict[str, str] = {
+    "hs_url": "url",
+    "hs_title": "title",
+    "hs_referrer": "referrer",
+    "hs_form_id": "form_id",
+    "hs_form_title": "form_name",
+    "hs_marketing_event_id": "event_id",
+    "hs_marketing_event_name": "event_name",
+    "hs_meeting_title": "meeting_title",
+}
+# Email events API `type` -> kind; each type is asked for separately, so the far
+# more numerous SENT/DELIVERED events are never downloaded.
+EMAIL_EVENT_KINDS: dict[str, ActivityKind] = {
+    "OPEN": ActivityKind.EMAIL_OPEN,
+    "CLICK": ActivityKind.EMAIL_CLICK,
+    "BOUNCE": ActivityKind.HARD_BOUNCE,
+    "STATUSCHANGE": ActivityKind.UNSUBSCRIBED,
+}
+HARD_BOUNCE_CATEGORY = "HARD_BOUNCE"
+UNSUBSCRIBED_STATUS = "UNSUBSCRIBED"
