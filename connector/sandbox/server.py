@@ -87,7 +87,17 @@ class Sandbox:
 
 def create_app(world: World, options: SandboxOptions | None = None) -> Flask:
     """A Flask app serving the sandbox's HubSpot API, forms endpoint and demo site."""
-    from connector.sandbox import associations, control, crm, engagement_api, owners, properties_api
+    from connector.sandbox import (
+        associations,
+        control,
+        crm,
+        emails,
+        engagement_api,
+        forms,
+        owners,
+        properties_api,
+        site,
+    )
 
     options = options or SandboxOptions()
     app = Flask(__name__)
@@ -112,7 +122,17 @@ def create_app(world: World, options: SandboxOptions | None = None) -> Flask:
         )
         world.listeners.append(state.webhooks.listen)
     app.extensions["sandbox"] = state
-    for module in (crm, associations, control, engagement_api, owners, properties_api):
+    for module in (
+        crm,
+        associations,
+        control,
+        emails,
+        engagement_api,
+        forms,
+        owners,
+        properties_api,
+        site,
+    ):
         app.register_blueprint(module.blueprint)
     app.before_request(_gate)
     app.after_request(_log)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, fields
 
 from connector.sandbox.request_log import RequestLog
 from connector.sandbox.server import Sandbox, SandboxOptions, SandboxServer, create_app
+from connector.sandbox.site import install_forms
 from connector.sandbox.webhook_sender import WebhookSender
 from connector.sandbox.world import Clock, World
 
@@ -45,8 +46,9 @@ class RunningSandbox:
 
 
 def build_world(contacts: int = 0, seed: int = 1, clock: Clock | None = None) -> World:
-    """A world with `contacts` deterministic demo contacts (0: an empty portal)."""
+    """A world with the demo forms and `contacts` deterministic demo contacts (0: none)."""
     world = World(clock=clock)
+    install_forms(world)
     if contacts:
         from connector.sandbox.demo_data import populate
 

@@ -46,12 +46,17 @@ class Owner:
 
 @dataclass(slots=True)
 class Form:
-    """A HubSpot form the demo site posts to; fields are contact property names."""
+    """A HubSpot form the demo site posts to; fields are contact property names.
+
+    `lifecycle_stage` is the stage the form sets on submission (HubSpot forms
+    default to lead); `marketing_event` is (id, name) for webinar registrations.
+    """
 
     guid: str
     name: str
     fields: tuple[str, ...]
-    created_ms: int = 0
+    lifecycle_stage: str = "lead"
+    marketing_event: tuple[str, str] | None = None
 
 
 @dataclass(slots=True)
@@ -100,6 +105,9 @@ class World:
         self.email_events = EmailEventLog()
         self.sends: list[Send] = []
         self.sends_by_send_id: dict[str, Send] = {}
+        self.statuses: dict[str, Send] = {}
+        self.visitors: dict[str, list[tuple[str, str, int]]] = {}
+        self.visitor_contacts: dict[str, int] = {}
 
     def next_id(self) -> int:
         return next(self._ids)
