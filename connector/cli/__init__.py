@@ -8,6 +8,7 @@ import click
 
 from connector.cli.context import CliContext, fail
 from connector.cli.database import db
+from connector.cli.report import report
 from connector.cli.serve import serve
 from connector.settings import SettingsError
 
@@ -40,6 +41,7 @@ def version() -> None:
 
 cli.add_command(serve)
 cli.add_command(db)
+cli.add_command(report)
 
 
 def main() -> None:

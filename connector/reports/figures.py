@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from math import ceil, floor
 
 MISSING = "—"
+SHORT_STAGE_NAMES = {"marketingqualifiedlead": "MQL", "salesqualifiedlead": "SQL"}
 HOUR = 3600
 DAY = 24 * HOUR
 
@@ -67,6 +68,11 @@ def weekly(days: Iterable[tuple[date, int, int]], since: datetime, until: dateti
         bucket[0] += cohort
         bucket[1] += converted
     return [Week(start, cohort, converted) for start, (cohort, converted) in sorted(totals.items())]
+
+
+def stage_name(stage: str) -> str:
+    """How people say a lifecycle stage: MQL and SQL, the others as HubSpot names them."""
+    return SHORT_STAGE_NAMES.get(stage, stage)
 
 
 def show_rate(value: float | None) -> str:
