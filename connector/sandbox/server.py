@@ -22,12 +22,24 @@ from flask import Flask, g, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from connector.sandbox import (
+    associations,
+    control,
+    crm,
+    emails,
+    engagement_api,
+    forms,
+    owners,
+    properties_api,
+    site,
+)
 from connector.sandbox.limits import FaultInjector, FaultRule, RateLimiter, rate_limit_body
 from connector.sandbox.request_log import LoggedRequest, RequestLog
 from connector.sandbox.shapes import ApiError, correlation_id
 from connector.sandbox.webhook_sender import WebhookSender
 from connector.sandbox.world import World
 
+ROUTES = (associations, control, crm, emails, engagement_api, forms, owners, properties_api, site)
 DEMO_TOKEN = "pat-sandbox-demo-token"
 DEMO_CLIENT_SECRET = "sandbox-demo-client-secret"
 API_PREFIXES = ("/crm/", "/events/", "/email/", "/marketing/", "/webhooks/", "/form-integrations/")
@@ -87,18 +99,6 @@ class Sandbox:
 
 def create_app(world: World, options: SandboxOptions | None = None) -> Flask:
     """A Flask app serving the sandbox's HubSpot API, forms endpoint and demo site."""
-    from connector.sandbox import (
-        associations,
-        control,
-        crm,
-        emails,
-        engagement_api,
-        forms,
-        owners,
-        properties_api,
-        site,
-    )
-
     options = options or SandboxOptions()
     app = Flask(__name__)
     app.json.sort_keys = False
@@ -122,17 +122,7 @@ def create_app(world: World, options: SandboxOptions | None = None) -> Flask:
         )
         world.listeners.append(state.webhooks.listen)
     app.extensions["sandbox"] = state
-    for module in (
-        crm,
-        associations,
-        control,
-        emails,
-        engagement_api,
-        forms,
-        owners,
-        properties_api,
-        site,
-    ):
+    for module in ROUTES:
         app.register_blueprint(module.blueprint)
     app.before_request(_gate)
     app.after_request(_log)
