@@ -15,6 +15,9 @@ from connector.hubspot.errors import (
     UnexpectedResponse,
     ValidationError,
 )
+from connector.hubspot.fake import FakeGateway
+from connector.hubspot.gateway import HubSpotGateway
+from connector.hubspot.metrics import CallTally
 from connector.hubspot.port import (
     ContactBatch,
     EmailSend,
@@ -34,9 +37,12 @@ __all__ = [
     "Conflict",
     "ContactBatch",
     "DailyLimitReached",
+    "CallTally",
     "EmailSend",
+    "FakeGateway",
     "Gateway",
     "HubSpotError",
+    "HubSpotGateway",
     "ItemError",
     "NotFound",
     "PropertyDefinition",

@@ -174,7 +174,9 @@ class HubSpotGateway:
 
     def update_contacts(self, changes: Mapping[str, Mapping[str, str]]) -> UpdateOutcome:
         """Batch updates of 100; a refused batch becomes `ItemError`s, the others go on."""
-        outcome = UpdateOutcome()
+        updated: list[str] = []
+        not_applied: dict[str, dict[str, str]] = {}
+        errors: list[ItemError] = []
         for chunk in _chunks([(str(i), dict(p)) for i, p in changes.items()], BATCH_MAX_INPUTS):
             inputs = [
                 SimplePublicObjectBatchInput(id=i, properties=p, **self._checked) for i, p in chunk
@@ -188,12 +190,19 @@ class HubSpotGateway:
                 )
             except (ValidationError, NotFound, Conflict) as error:
                 ids = tuple(i for i, _ in chunk)
-                outcome.errors.append(
-                    ItemError(ids, error.message, error.category, str(error.status))
-                )
+                errors.append(ItemError(ids, error.message, error.category, str(error.status)))
                 continue
-            _record_update(outcome, dict(chunk), answer)
-        return outcome
+            sent = dict(chunk)
+            for record in answer.results:
+                updated.append(str(record.id))
+                ignored = _ignored_writes(sent.get(str(record.id), {}), record.properties or {})
+                if ignored:
+                    not_applied[str(record.id)] = ignored
+            errors.extend(
+                ItemError(tuple((e.context or {}).get("ids", ())), e.message, e.category, e.status)
+                for e in getattr(answer, "errors", None) or []
+            )
+        return UpdateOutcome(updated, not_applied, errors)
 
     # Activity
 
@@ -438,24 +447,13 @@ def task_marker(key: str) -> str:
     return TASK_KEY_PREFIX + hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-def _record_update(
-    outcome: UpdateOutcome, sent: Mapping[str, Mapping[str, str]], answer: Any
-) -> None:
-    """Adds one batch answer to `outcome` (whose lists this call is building)."""
-    for record in answer.results:
-        record_id = str(record.id)
-        outcome.updated.append(record_id)
-        kept = {
-            name: (record.properties or {}).get(name) or ""
-            for name in FORWARD_ONLY_PROPERTIES
-            if name in sent.get(record_id, {})
-        }
-        ignored = {n: v for n, v in kept.items() if v != sent[record_id][n]}
-        if ignored:
-            outcome.not_applied[record_id] = ignored
-    for error in getattr(answer, "errors", None) or []:
-        ids = tuple((error.context or {}).get("ids", ()))
-        outcome.errors.append(ItemError(ids, error.message, error.category, error.status))
+def _ignored_writes(sent: Mapping[str, str], kept: Mapping[str, str | None]) -> dict[str, str]:
+    """Forward-only properties HubSpot kept at another value than the one sent."""
+    return {
+        name: kept.get(name) or ""
+        for name in FORWARD_ONLY_PROPERTIES
+        if name in sent and name in kept and (kept[name] or "") != sent[name]
+    }
 
 
 def _tolerate_conflict(create: Callable[[], Any]) -> bool:
