@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import random
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from connector.sandbox import engagement
@@ -227,8 +227,13 @@ def _history(contact: DemoContact, rng: random.Random, start: int, now_ms: int) 
         step("email", "BOUNCE", str(NURTURE_EMAIL_ID), gap_days=1)
 
 
-def populate(world: World, count: int, seed: int) -> None:
-    """Loads owners, demo forms and `count` generated contacts with their history into `world`."""
+def populate(
+    world: World, count: int, seed: int, progress: Callable[[int], object] | None = None
+) -> None:
+    """Loads owners, demo forms and `count` generated contacts with their history into `world`.
+
+    `progress(n)` is told every 1,000 contacts how many more were loaded.
+    """
     with world.lock:
         install_forms(world)
         owners = [world.add_owner(*owner).id for owner in OWNERS if not _has_owner(world, owner[0])]
@@ -236,6 +241,8 @@ def populate(world: World, count: int, seed: int) -> None:
         rng = random.Random(seed)
         for contact in generate(count, seed, world.now()):
             _load(world, contact, owners, rng)
+            if progress and contact.index % 1_000 == 999:
+                progress(1_000)
         world.activity.sort()
         world.email_events.sort()
 
