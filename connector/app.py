@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from flask import Flask, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from connector import reports, webhooks
 from connector import store as store_room
-from connector import webhooks
 from connector.settings import Settings
 from connector.store import Store
 
@@ -50,6 +50,7 @@ def create_app(
     def metrics():
         return generate_latest(), 200, {"Content-Type": CONTENT_TYPE_LATEST}
 
+    reports.init_app(app)
     return app
 
 

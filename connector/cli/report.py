@@ -7,8 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import click
 
 from connector.cli.context import CliContext
-from connector.reports.render import as_csv, as_json, as_table
-from connector.reports.report import build_report
+from connector.reports import as_csv, as_json, as_table, build_report
 from connector.store.reporting import BREAKDOWNS, Period
 
 DEFAULT_DAYS = 30

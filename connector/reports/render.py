@@ -37,7 +37,7 @@ def as_json(report: Report) -> str:
         "overall": _figures_document(report.overall),
         "groups": {name: _figures_document(figures) for name, figures in report.groups.items()},
         "weekly_conversion": {
-            key: [
+            f"{a}→{b}": [
                 {
                     "week": w.start.isoformat(),
                     "cohort": w.cohort,
@@ -46,7 +46,7 @@ def as_json(report: Report) -> str:
                 }
                 for w in weeks
             ]
-            for key, weeks in report.weekly.items()
+            for (a, b), weeks in report.weekly.items()
         },
         "time_in_stage_distribution": [
             {"stage": b.stage, "bucket": labels[b.bucket], "stays": b.count}

@@ -72,7 +72,7 @@ class Report:
     by: str | None
     overall: Figures
     groups: dict[str, Figures] = field(default_factory=dict)
-    weekly: dict[str, list[Week]] = field(default_factory=dict)
+    weekly: dict[tuple[str, str], list[Week]] = field(default_factory=dict)
     distribution: list[StayBucket] = field(default_factory=list)
 
 
@@ -163,13 +163,13 @@ def _sum_follow_up(rows: list[FollowUp]) -> FollowUp:
     return FollowUp(None, *counts) if counts else FollowUp(None)
 
 
-def _weekly(reach: list[ReachDay], period: Period) -> dict[str, list[Week]]:
-    """Per conversion (keyed 'from→to'), the weekly cohorts of the whole population."""
+def _weekly(reach: list[ReachDay], period: Period) -> dict[tuple[str, str], list[Week]]:
+    """Per conversion (keyed by its two stages), the weekly cohorts of the whole population."""
     days: dict[str, list[tuple]] = defaultdict(list)
     for row in reach:
         days[row.stage].append((row.day, row.reached, row.converted))
     return {
-        f"{a.value}→{b.value}": weekly(days[a.value], period.since, period.until)
+        (a.value, b.value): weekly(days[a.value], period.since, period.until)
         for a, b in zip(FUNNEL, FUNNEL[1:], strict=False)
     }
 

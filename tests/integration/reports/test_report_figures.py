@@ -66,7 +66,7 @@ def test_it_follows_call_tasks_against_their_sla_and_counts_recycled_leads(repor
 
 
 def test_it_buckets_cohorts_by_week(report):
-    weeks = report.weekly["marketingqualifiedlead→salesqualifiedlead"]
+    weeks = report.weekly["marketingqualifiedlead", "salesqualifiedlead"]
     assert [(w.start, w.cohort, w.converted) for w in weeks] == [
         (date(2026, 3, 2), 2, 1),
         (date(2026, 3, 9), 1, 1),
@@ -104,7 +104,7 @@ def test_it_reports_an_empty_period_as_zeros_and_missing_rates(store):
     assert all(t.median is None and t.p90 is None for t in report.overall.time_in_stage)
     assert report.overall.nurture == []
     assert report.groups == {}
-    assert all(w.cohort == 0 for w in report.weekly["lead→marketingqualifiedlead"])
+    assert all(w.cohort == 0 for w in report.weekly["lead", "marketingqualifiedlead"])
 
 
 def test_it_refuses_an_unknown_breakdown(store):

@@ -196,3 +196,60 @@ def _effect(key, kind, contact, state, created, sent_at, payload) -> dict:
         "attempts": 0,
         "sent_at": sent_at,
     }
+
+
+# Operations as of NOW: 2 pending inbox events (oldest received 90 min ago), 1 parked, 3 done;
+# the oldest due pending effect is fay's email, due 03-13 23:00; 1 parked effect; the
+# contacts cursor moved an hour ago; the last sync run took 42 s; ada was evaluated a minute
+# ago with config v7 and bob a day ago with v6.
+INBOX = [("pending", 90), ("pending", 10), ("parked", 300), ("done", 5), ("done", 6), ("done", 7)]
+OLDEST_DUE_EFFECT = at("03-13 23:00")
+
+
+def seed_operations(store: Store) -> None:
+    with store.writing() as connection:
+        connection.execute(
+            insert(tables.inbox_events),
+            [
+                {
+                    "identity": f"1:2:{index}:3:4",
+                    "subscription_type": "contact.propertyChange",
+                    "payload": {},
+                    "received_at": NOW - timedelta(minutes=minutes),
+                    "state": state,
+                    "attempts": 0,
+                    "due_at": NOW,
+                }
+                for index, (state, minutes) in enumerate(INBOX)
+            ],
+        )
+        connection.execute(
+            insert(tables.sync_cursors),
+            {"name": "contacts", "value": "x", "updated_at": NOW - timedelta(hours=1)},
+        )
+        connection.execute(
+            insert(tables.job_runs),
+            [
+                {
+                    "job": "sync",
+                    "slot": slot,
+                    "holder": "test",
+                    "started_at": started,
+                    "finished_at": started + timedelta(seconds=seconds),
+                    "outcome": "ok",
+                }
+                for slot, started, seconds in [
+                    ("2026-03-20T10", NOW - timedelta(hours=2), 50),
+                    ("2026-03-20T11", NOW - timedelta(hours=1), 42),
+                ]
+            ],
+        )
+        for name, ago, version in [("ada", timedelta(minutes=1), "v7"), ("bob", DAY_AGO, "v6")]:
+            connection.execute(
+                tables.contacts.update()
+                .where(tables.contacts.c.id == name)
+                .values(evaluated_at=NOW - ago, config_version=version)
+            )
+
+
+DAY_AGO = timedelta(days=1)
