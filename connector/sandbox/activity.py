@@ -14,7 +14,7 @@ import itertools
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from connector.sandbox.shapes import decode_cursor, encode_cursor
+from connector.sandbox.shapes import decode_cursor, encode_cursor, validation_error
 
 Key = tuple[int, int]
 
@@ -51,7 +51,10 @@ def cursor_of(item: Event | EmailEvent) -> str:
 
 
 def key_of(cursor: str) -> Key:
+    """The (ms, seq) key inside a cursor; a malformed cursor is HubSpot's 400."""
     ms, _, seq = decode_cursor(cursor).partition(":")
+    if not (ms.isdigit() and seq.isdigit()):
+        raise validation_error(f"Invalid paging cursor: {cursor!r}")
     return (int(ms), int(seq))
 
 

@@ -25,7 +25,7 @@ from connector.sandbox.shapes import (
     ApiError,
     JsonObject,
     batch_envelope,
-    decode_cursor,
+    cursor_id,
     encode_cursor,
     not_found,
     paging,
@@ -92,8 +92,7 @@ def _inputs(body: JsonObject, limit: int = MAX_BATCH) -> list[JsonObject]:
 def list_objects(object_type: str):
     store = _store(object_type)
     limit = int_arg("limit", 10, 1, LIST_LIMIT)
-    after = request.args.get("after")
-    start = int(decode_cursor(after)) if after else 0
+    start = cursor_id(request.args.get("after"))
     archived = flag_arg("archived")
     world = sandbox().world
     with world.lock:

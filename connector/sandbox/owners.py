@@ -11,7 +11,7 @@ from flask import Blueprint, request
 
 from connector.sandbox.shapes import (
     JsonObject,
-    decode_cursor,
+    cursor_id,
     encode_cursor,
     iso,
     not_found,
@@ -43,8 +43,7 @@ def owner_json(owner: Owner) -> JsonObject:
 @blueprint.get("/")
 def list_owners():
     limit = int_arg("limit", 100, 1, 500)
-    after = request.args.get("after")
-    start = int(decode_cursor(after)) if after else 0
+    start = cursor_id(request.args.get("after"))
     email = (request.args.get("email") or "").lower()
     archived = flag_arg("archived")
     world = sandbox().world

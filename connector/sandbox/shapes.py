@@ -105,6 +105,16 @@ def decode_cursor(after: str) -> str:
         raise validation_error(f"Invalid 'after' cursor: {after!r}") from error
 
 
+def cursor_id(after: str | None) -> int:
+    """The numeric id inside a list endpoint's `after` cursor (0 without one); 400 if malformed."""
+    if not after:
+        return 0
+    text = decode_cursor(after)
+    if not text.isdigit():
+        raise validation_error(f"Invalid 'after' cursor: {after!r}")
+    return int(text)
+
+
 def paging(after: str | None, link: str | None = None) -> JsonObject:
     """`{"paging": {"next": ...}}` when there is a next page, else nothing [spec]."""
     if after is None:

@@ -51,3 +51,17 @@ def test_it_rejects_a_list_limit_outside_1_to_100(client, limit):
         client.crm.contacts.basic_api.get_page(limit=limit)
 
     assert raised.value.status == 400
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        "not-a-cursor",  # not base64 of anything sensible
+        "bm90LWFuLWlk",  # base64 of "not-an-id"
+    ],
+)
+def test_it_refuses_a_malformed_cursor_with_400(client, after):
+    with pytest.raises(ApiException) as raised:
+        client.crm.contacts.basic_api.get_page(after=after)
+
+    assert raised.value.status == 400

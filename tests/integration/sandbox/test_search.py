@@ -172,3 +172,31 @@ def test_it_caps_a_query_at_10000_results_even_when_every_timestamp_is_equal(hub
     assert raised.value.status == 400
     assert error_body(raised.value)["category"] == "VALIDATION_ERROR"
     assert [r.id for r in by_id.results] == ids[10_000:]
+
+
+def filters(count):
+    return [{"propertyName": "email", "operator": "HAS_PROPERTY"}] * count
+
+
+@pytest.mark.parametrize(
+    ("request_body", "allowed"),
+    [
+        ({"filter_groups": [{"filters": filters(1)}] * 5}, True),  # 5 groups is the maximum
+        ({"filter_groups": [{"filters": filters(1)}] * 6}, False),  # a sixth group is refused
+        ({"filter_groups": [{"filters": filters(10)}]}, True),  # 10 filters in a group
+        ({"filter_groups": [{"filters": filters(11)}]}, False),  # 11 are refused
+        ({"filter_groups": [{"filters": filters(9)}] * 3}, False),  # 27 filters in total
+        ({"sorts": ["email", "-createdate"]}, False),  # only one sort
+        ({"query": "x" * 3001}, False),  # query text is at most 3000 characters
+    ],
+)
+def test_it_enforces_hubspots_search_request_limits(client, request_body, allowed):
+    request = PublicObjectSearchRequest(**request_body)
+
+    if allowed:
+        assert client.crm.contacts.search_api.do_search(request).total == 0
+        return
+    with pytest.raises(ApiException) as raised:
+        client.crm.contacts.search_api.do_search(request)
+    assert raised.value.status == 400
+    assert error_body(raised.value)["category"] == "VALIDATION_ERROR"

@@ -104,7 +104,11 @@ def test_it_puts_at_most_100_events_in_one_request():
         ([503, 500, 200], [0, 1, 2]),  # server errors are retried until they succeed
         ([429, 200], [0, 1]),  # so is a 429
         ([404], [0]),  # 404 drops the batch
-        ([400], [0]),  # so does 400
+        ([400], [0]),  # so do 400,
+        ([401], [0]),  # 401,
+        ([403], [0]),  # 403
+        ([405], [0]),  # and 405
+        ([408, 200], [0, 1]),  # any other 4xx is retried
     ],
 )
 def test_it_retries_failed_deliveries_with_an_increasing_attempt_number(statuses, attempts):
