@@ -17,6 +17,8 @@ LABEL_WIDTH = 150
 ROW_HEIGHT = 30
 PLOT_HEIGHT = 200
 MARGIN = 36
+CHARACTER_WIDTH = 6
+SLANT_ROOM = 70
 Series = Sequence[tuple[str, Sequence[float | None]]]
 
 
@@ -48,6 +50,7 @@ def grouped_bars(categories: Sequence[str], series: Series, caption: str) -> Mar
     top = max(values)
     slot = (WIDTH - 2 * MARGIN) / max(len(categories), 1)
     bar = slot * 0.8 / max(len(series), 1)
+    slanted = max(map(len, categories), default=0) * CHARACTER_WIDTH > slot
     marks = [_axis(f"{top:g}")]
     for c, category in enumerate(categories):
         left = MARGIN + c * slot + slot * 0.1
@@ -60,9 +63,10 @@ def grouped_bars(categories: Sequence[str], series: Series, caption: str) -> Mar
                 f'height="{height:.1f}" fill="{PALETTE[s % len(PALETTE)]}">'
                 f"<title>{escape(category)}, {escape(name)}: {value:g}</title></rect>"
             )
-        marks.append(_category_label(left + slot * 0.4, category))
-    marks.append(_legend([name for name, _ in series]))
-    return _svg(caption, PLOT_HEIGHT + 2 * MARGIN + 40, "".join(marks))
+        marks.append(_category_label(left + slot * (0.8 if slanted else 0.4), category, slanted))
+    extra = SLANT_ROOM if slanted else 0
+    marks.append(_legend([name for name, _ in series], extra))
+    return _svg(caption, PLOT_HEIGHT + 2 * MARGIN + 40 + extra, "".join(marks))
 
 
 def line_chart(x_labels: Sequence[str], series: Series, caption: str) -> Markup:
@@ -121,15 +125,19 @@ def _axis(top_label: str) -> str:
     )
 
 
-def _category_label(x: float, label: str) -> str:
-    return (
-        f'<text x="{x:.1f}" y="{MARGIN + PLOT_HEIGHT + 16}" text-anchor="middle" '
-        f'font-size="10">{escape(label)}</text>'
-    )
+def _category_label(x: float, label: str, slanted: bool = False) -> str:
+    """A label under the x axis; slanted when the labels would run into each other."""
+    y = MARGIN + PLOT_HEIGHT + 16
+    if slanted:
+        return (
+            f'<text x="{x:.1f}" y="{y}" text-anchor="end" font-size="10" '
+            f'transform="rotate(-35 {x:.1f} {y})">{escape(label)}</text>'
+        )
+    return f'<text x="{x:.1f}" y="{y}" text-anchor="middle" font-size="10">{escape(label)}</text>'
 
 
-def _legend(names: Sequence[str]) -> str:
-    y = MARGIN + PLOT_HEIGHT + 34
+def _legend(names: Sequence[str], below: float = 0) -> str:
+    y = MARGIN + PLOT_HEIGHT + 34 + below
     items = []
     for s, name in enumerate(names):
         x = MARGIN + s * 150
