@@ -18,6 +18,7 @@ official SDK's models carry it, [doc] developer docs, [2nd] other projects,
 | GET/POST /crm/v3/properties/{type}[/groups], GET .../{name} | properties_api | [spec] |
 | GET /crm/v3/owners/, GET /crm/v3/owners/{id} | owners | [spec] |
 | GET /events/v3/events/, GET /events/v3/events/event-types | engagement_api | [spec] |
+| GET /marketing/v3/.../participations/contacts/{id}/breakdown | engagement_api | [spec] |
 | GET /email/public/v1/events | engagement_api | [doc] |
 | POST /submissions/v3/integration/submit/{portalId}/{formGuid} | forms | [doc]; errors [2nd] |
 | POST /marketing/v3/transactional/single-email/send | emails | [spec] |

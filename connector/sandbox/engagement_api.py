@@ -7,6 +7,9 @@
   DESCENDING [unverified]), paged with `after`; `limit` 1..1000, default 100
   [unverified].
 - `GET /events/v3/events/event-types` [spec]: the event type names served.
+- `GET /marketing/v3/marketing-events/participations/contacts/{idOrEmail}/breakdown`
+  [spec]: a contact's webinar registrations and attendances (`state`
+  REGISTERED | ATTENDED, `limit` 1..100 default 10, `after`), oldest first.
 - `GET /email/public/v1/events` [doc]: email events filtered by `recipient`,
   `eventType`, `campaignId`, `startTimestamp`/`endTimestamp` (epoch ms,
   inclusive), newest first, paged by the opaque `offset`; `limit` 1..1000,
@@ -20,8 +23,17 @@ from itertools import islice
 from flask import Blueprint, request
 
 from connector.sandbox.activity import EmailEvent, Event, cursor_of, key_of
-from connector.sandbox.engagement import EVENT_TYPES
-from connector.sandbox.shapes import JsonObject, iso, parse_time, validation_error
+from connector.sandbox.engagement import EVENT_TYPES, WEBINAR_ATTENDANCE, WEBINAR_REGISTRATION
+from connector.sandbox.shapes import (
+    JsonObject,
+    cursor_id,
+    encode_cursor,
+    iso,
+    not_found,
+    paging,
+    parse_time,
+    validation_error,
+)
 from connector.sandbox.web import int_arg, sandbox
 
 blueprint = Blueprint("engagement", __name__)
@@ -42,14 +54,18 @@ def event_json(event: Event) -> JsonObject:
     }
 
 
-def _time_arg(name: str) -> int | None:
+def _moment(name: str, *, epoch_ms: bool = False) -> int | None:
+    """A time parameter as epoch ms: ISO-8601 (events API) or epoch-ms digits (email events)."""
     raw = request.args.get(name)
     if not raw:
         return None
     try:
-        return parse_time(raw)
+        if epoch_ms and not raw.isdigit():
+            raise ValueError(raw)
+        return int(raw) if epoch_ms else parse_time(raw)
     except ValueError as error:
-        raise validation_error(f"{name} must be an ISO-8601 date-time; got {raw!r}") from error
+        kind = "epoch milliseconds" if epoch_ms else "an ISO-8601 date-time"
+        raise validation_error(f"{name} must be {kind}; got {raw!r}") from error
 
 
 def _contact_filter() -> int | None:
@@ -81,7 +97,7 @@ def list_events():
     if sort not in ("ASCENDING", "DESCENDING"):
         raise validation_error(f"sort must be ASCENDING or DESCENDING; got {sort!r}")
     descending = sort == "DESCENDING"
-    after_ms, before_ms = _time_arg("occurredAfter"), _time_arg("occurredBefore")
+    after_ms, before_ms = _moment("occurredAfter"), _moment("occurredBefore")
     start = (after_ms, LAST_SEQ) if after_ms is not None else None
     end = (before_ms, 0) if before_ms is not None else None
     cursor = request.args.get("after")
@@ -126,19 +142,11 @@ def email_event_json(event: EmailEvent, portal_id: int, app_id: int) -> JsonObje
     }
 
 
-def _ms_arg(name: str) -> int | None:
-    raw = request.args.get(name)
-    if raw is None:
-        return None
-    if not raw.isdigit():
-        raise validation_error(f"{name} must be epoch milliseconds; got {raw!r}")
-    return int(raw)
-
-
 @blueprint.get("/email/public/v1/events")
 def list_email_events():
     limit = int_arg("limit", 10, 1, 1000)
-    start_ms, end_ms = _ms_arg("startTimestamp"), _ms_arg("endTimestamp")
+    start_ms = _moment("startTimestamp", epoch_ms=True)
+    end_ms = _moment("endTimestamp", epoch_ms=True)
     start = (start_ms, 0) if start_ms is not None else None
     end = (end_ms, LAST_SEQ) if end_ms is not None else None
     offset = request.args.get("offset")
@@ -147,7 +155,7 @@ def list_email_events():
         end = min(end, key) if end else key
     recipient = (request.args.get("recipient") or "").lower() or None
     event_type = request.args.get("eventType")
-    campaign = _ms_arg("campaignId")
+    campaign = int_arg("campaignId", None, 0, 2**63)
     state = sandbox()
     world = state.world
     with world.lock:
@@ -162,4 +170,52 @@ def list_email_events():
         "events": [email_event_json(e, world.portal_id, state.options.app_id) for e in page],
         "hasMore": more,
         "offset": cursor_of(page[-1]) if page else (offset or ""),
+    }
+
+
+STATES = {WEBINAR_REGISTRATION: "REGISTERED", WEBINAR_ATTENDANCE: "ATTENDED"}
+
+
+@blueprint.get("/marketing/v3/marketing-events/participations/contacts/<identifier>/breakdown")
+def contact_participations(identifier: str):
+    limit = int_arg("limit", 10, 1, 100)
+    start = cursor_id(request.args.get("after"))
+    state = request.args.get("state")
+    world = sandbox().world
+    with world.lock:
+        record = world.contacts.get(identifier, "email" if "@" in identifier else None)
+        if record is None:
+            raise not_found()
+        chosen = [
+            e
+            for e in world.activity.by_owner.get(record.id, ())
+            if e.event_type in STATES and state in (None, STATES[e.event_type])
+        ]
+        contact = {
+            "contactId": str(record.id),
+            "email": record.props.get("email", ""),
+            "firstname": record.props.get("firstname"),
+            "lastname": record.props.get("lastname"),
+        }
+    page = chosen[start : start + limit]
+    results = [
+        {
+            "id": f"sbx-{e.seq}",
+            "createdAt": iso(e.occurred_ms),
+            "properties": {"occurredAt": e.occurred_ms, "attendanceState": STATES[e.event_type]},
+            "associations": {
+                "marketingEvent": {
+                    "marketingEventId": e.props.get("hs_marketing_event_id", ""),
+                    "name": e.props.get("hs_marketing_event_name", ""),
+                },
+                "contact": contact,
+            },
+        }
+        for e in page
+    ]
+    more = start + limit < len(chosen)
+    return {
+        "total": len(chosen),
+        "results": results,
+        **paging(encode_cursor(str(start + limit)) if more else None),
     }

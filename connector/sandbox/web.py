@@ -39,8 +39,8 @@ def flag_arg(name: str) -> bool:
     return request.args.get(name, "false").lower() == "true"
 
 
-def int_arg(name: str, default: int, low: int, high: int) -> int:
-    """An integer parameter within [low, high]; anything else is a 400."""
+def int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
+    """An integer parameter within [low, high], `default` when absent; anything else is a 400."""
     raw = request.args.get(name)
     if raw is None:
         return default

@@ -112,3 +112,24 @@ def test_it_serves_email_events_newest_first_with_an_offset(hub, active):
     assert first["hasMore"] is True and second["hasMore"] is False
     assert first["events"][0]["url"] == "https://demo.test/ebook"
     assert first["events"][0]["created"] == JAN_1 + 5_000
+
+
+def test_it_serves_a_contacts_webinar_participations_through_the_marketing_events_api(hub, client):
+    (contact,) = add_contacts(hub, 1)
+    world = hub.state
+    with world.lock:
+        record = world.contacts.get(contact)
+        for kind, at in (
+            (engagement.WEBINAR_REGISTRATION, 1_000),
+            (engagement.WEBINAR_ATTENDANCE, 9_000),
+        ):
+            engagement.marketing_event(world, record, kind, "8001", "Scoring leads", JAN_1 + at)
+
+    api = client.marketing.events.retrieve_participant_state_api
+    everything = api.get_participations_breakdown_by_contact_id("c0@bulk.test")
+    attended = api.get_participations_breakdown_by_contact_id(contact, state="ATTENDED")
+
+    assert [p.properties.attendance_state for p in everything.results] == ["REGISTERED", "ATTENDED"]
+    assert everything.total == 2
+    assert attended.results[0].associations.marketing_event.name == "Scoring leads"
+    assert attended.results[0].properties.occurred_at == JAN_1 + 9_000
