@@ -200,7 +200,9 @@ class WebhookSender:
                     heapq.heappush(self._retries, batch)
                 elif retry_after is not None:
                     log.warning(
-                        "webhook.abandoned", events=len(batch.events), attempts=batch.attempt + 1
+                        "sandbox.webhook.abandoned",
+                        events=len(batch.events),
+                        attempts=batch.attempt + 1,
                     )
                 self._cond.notify_all()
 
@@ -226,7 +228,7 @@ class WebhookSender:
             status = response.status_code
             retry_after = _seconds(response.headers.get("Retry-After"))
         except requests.RequestException as error:
-            log.info("webhook.failed", error=type(error).__name__, attempt=batch.attempt)
+            log.info("sandbox.webhook.failed", error=type(error).__name__, attempt=batch.attempt)
         self.deliveries.append(
             Delivery(batch.attempt, status, len(events), tuple(e["eventId"] for e in events))
         )
