@@ -82,9 +82,12 @@ class ActivityReader:
         self._run = run
         self._recipients = recipients
 
-    def since(self, since: datetime, until: datetime | None) -> Iterator[list[Activity]]:
-        """Every contact's activity in [since, until]: events first, then email by type."""
-        yield from self._event_pages(since=since, until=until)
+    def events_since(self, since: datetime, until: datetime | None) -> Iterator[list[Activity]]:
+        """Every contact's behavioural events in [since, until], oldest first."""
+        return self._event_pages(since=since, until=until)
+
+    def email_since(self, since: datetime, until: datetime | None) -> Iterator[list[Activity]]:
+        """Every contact's scored email events in [since, until], one event type at a time."""
         for email_type in EMAIL_EVENT_KINDS:
             query = [("eventType", email_type), ("startTimestamp", str(epoch_ms(since)))]
             if until is not None:

@@ -17,8 +17,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from connector.domain import Activity, Contact, Owner, stage_rank
-from connector.hubspot.constants import EVENTS_PAGE_MAX, SEARCH_PAGE_MAX
+from connector.domain import Activity, ActivityKind, Contact, Owner, stage_rank
+from connector.hubspot.constants import EMAIL_EVENT_KINDS, EVENTS_PAGE_MAX, SEARCH_PAGE_MAX
 from connector.hubspot.errors import HubSpotError
 from connector.hubspot.port import (
     ContactBatch,
@@ -29,6 +29,8 @@ from connector.hubspot.port import (
     TaskRequest,
     UpdateOutcome,
 )
+
+EMAIL_KINDS = frozenset(EMAIL_EVENT_KINDS.values())
 
 
 class FakeGateway:
@@ -76,11 +78,19 @@ class FakeGateway:
         self, since: datetime, until: datetime | None = None
     ) -> Iterator[list[Activity]]:
         self._call("activities_since", (since, until))
-        found = sorted(
-            (a for a in self.activities if _within(a.occurred_at, since, until)),
-            key=lambda a: a.occurred_at,
-        )
-        return _pages(found, EVENTS_PAGE_MAX)
+        return self._activity_pages(since, until, lambda kind: True)
+
+    def event_activities_since(
+        self, since: datetime, until: datetime | None = None
+    ) -> Iterator[list[Activity]]:
+        self._call("event_activities_since", (since, until))
+        return self._activity_pages(since, until, lambda kind: kind not in EMAIL_KINDS)
+
+    def email_activities_since(
+        self, since: datetime, until: datetime | None = None
+    ) -> Iterator[list[Activity]]:
+        self._call("email_activities_since", (since, until))
+        return self._activity_pages(since, until, lambda kind: kind in EMAIL_KINDS)
 
     def activities_of(
         self, contact_ids: Sequence[str], since: datetime | None = None
@@ -165,6 +175,15 @@ class FakeGateway:
         created = [d.name for d in definitions if d.name not in known]
         known.update((d.name, d) for d in definitions if d.name in created)
         return created
+
+    def _activity_pages(
+        self, since: datetime, until: datetime | None, wanted: Callable[[ActivityKind], bool]
+    ) -> Iterator[list[Activity]]:
+        found = sorted(
+            (a for a in self.activities if wanted(a.kind) and _within(a.occurred_at, since, until)),
+            key=lambda a: a.occurred_at,
+        )
+        return _pages(found, EVENTS_PAGE_MAX)
 
     def calls_of(self, method: str) -> int:
         """How many times `method` was called."""

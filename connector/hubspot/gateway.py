@@ -209,7 +209,18 @@ class HubSpotGateway:
     def activities_since(
         self, since: datetime, until: datetime | None = None
     ) -> Iterator[list[Activity]]:
-        return self._activity.since(since, until)
+        yield from self.event_activities_since(since, until)
+        yield from self.email_activities_since(since, until)
+
+    def event_activities_since(
+        self, since: datetime, until: datetime | None = None
+    ) -> Iterator[list[Activity]]:
+        return self._activity.events_since(since, until)
+
+    def email_activities_since(
+        self, since: datetime, until: datetime | None = None
+    ) -> Iterator[list[Activity]]:
+        return self._activity.email_since(since, until)
 
     def activities_of(
         self, contact_ids: Sequence[str], since: datetime | None = None

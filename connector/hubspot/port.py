@@ -125,7 +125,23 @@ class Gateway(Protocol):
     def activities_since(
         self, since: datetime, until: datetime | None = None
     ) -> Iterator[list[Activity]]:
-        """Pages of every contact's activity that occurred at or after `since`."""
+        """Pages of every contact's activity at or after `since`: events, then email."""
+
+    def event_activities_since(
+        self, since: datetime, until: datetime | None = None
+    ) -> Iterator[list[Activity]]:
+        """Page views, form submissions, webinars and meetings of every contact, oldest first."""
+
+    def email_activities_since(
+        self, since: datetime, until: datetime | None = None
+    ) -> Iterator[list[Activity]]:
+        """Email opens, clicks, hard bounces and unsubscribes of every contact.
+
+        HubSpot names a recipient address, not a contact: addresses of contacts
+        this gateway has read cost nothing, others one lookup per 100. Reading
+        `changed_contacts` for the same window first makes it free, because
+        these events also change the contact's email roll-up properties.
+        """
 
     def activities_of(
         self, contact_ids: Sequence[str], since: datetime | None = None

@@ -128,3 +128,23 @@ def test_it_reads_the_activity_of_a_few_contacts(hub, gateway, frozen):
     assert hub.request_log.count(*BATCH_READ) == 1
     assert hub.request_log.count(*EVENTS) == 1
     assert hub.request_log.count(*EMAIL_EVENTS) == 1
+
+
+def test_it_reads_events_and_email_engagement_separately(hub, gateway, frozen):
+    start = frozen()
+    [contact_id] = add_contacts(hub, 1)
+    everything_a_lead_does(hub, contact_id, start)
+    events = {a.kind for page in gateway.event_activities_since(at(frozen)) for a in page}
+    email = {a.kind for page in gateway.email_activities_since(at(frozen)) for a in page}
+    assert events == {
+        ActivityKind.PAGE_VIEW,
+        ActivityKind.FORM_SUBMISSION,
+        ActivityKind.WEBINAR_ATTENDED,
+        ActivityKind.MEETING_BOOKED,
+    }
+    assert email == {
+        ActivityKind.EMAIL_OPEN,
+        ActivityKind.EMAIL_CLICK,
+        ActivityKind.HARD_BOUNCE,
+        ActivityKind.UNSUBSCRIBED,
+    }

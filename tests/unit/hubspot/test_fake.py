@@ -61,3 +61,5 @@ def test_it_serves_activity_by_time_and_by_contact():
     later = [a.source_id for p in gateway.activities_since(T0 + timedelta(minutes=3)) for a in p]
     assert later == ["e3", "e4"]
     assert [a.source_id for a in gateway.activities_of(["2"])] == ["m1"]
+    assert [a.source_id for p in gateway.email_activities_since(T0) for a in p] == ["m1"]
+    assert len([a for p in gateway.event_activities_since(T0) for a in p]) == 5
