@@ -29,6 +29,7 @@ from connector.hubspot.constants import (
     EMAIL_EVENTS_PATH,
     EVENTS_LIST,
     EVENTS_PAGE_MAX,
+    MAX_RECIPIENTS,
 )
 from connector.hubspot.errors import UnexpectedResponse
 from connector.hubspot.translate import activity_from_email_event, activity_from_event
@@ -52,11 +53,18 @@ class Recipients:
         self._chunk = chunk
 
     def remember(self, contacts: Iterable[Contact]) -> None:
+        """Learns these contacts' addresses; past `MAX_RECIPIENTS` the oldest are forgotten."""
         with self._lock:
             for contact in contacts:
                 if contact.email:
                     self._ids[contact.email.lower()] = contact.id
                     self._emails[contact.id] = contact.email.lower()
+            while len(self._ids) > MAX_RECIPIENTS:
+                self._ids.pop(next(iter(self._ids)))
+            while len(self._emails) > MAX_RECIPIENTS:
+                self._emails.pop(next(iter(self._emails)))
+            if len(self._absent) > MAX_RECIPIENTS:
+                self._absent.clear()
 
     def email_of(self, contact_id: str) -> str | None:
         with self._lock:

@@ -62,6 +62,7 @@ SEARCH_RESULT_CAP = 10_000  # [2nd] results one search query can page through
 OWNERS_PAGE_MAX = 100  # [spec] default and maximum owners page
 EVENTS_PAGE_MAX = 1000  # [unverified] events API `limit`
 EMAIL_EVENTS_PAGE_MAX = 1000  # [doc] email events API `limit`
+MAX_RECIPIENTS = 200_000  # email address -> contact id pairs a gateway keeps in memory
 
 # Rate limits of a Professional/Enterprise portal [doc]; Settings may override them.
 GENERAL_LIMIT = 190

@@ -57,6 +57,13 @@ def test_it_returns_only_contacts_changed_in_the_window(hub, gateway, frozen):
     assert changed_ids(gateway, start) == recent
 
 
+def test_it_leaves_archived_contacts_out_of_the_walk(hub, gateway, frozen):
+    start = since(frozen)
+    kept, gone = add_contacts(hub, 2, step_ms=1)
+    archive(hub, gone)
+    assert changed_ids(gateway, start) == [kept]
+
+
 def test_it_reads_contacts_100_per_call_and_reports_missing_and_archived(hub, gateway):
     ids = add_contacts(hub, 250)
     archive(hub, ids[7])
