@@ -7,33 +7,19 @@ number of ids. `tally` counts this gateway's calls for tests and benchmarks.
 
 from __future__ import annotations
 
-import hashlib
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any, TypeVar
 
-from hubspot.crm.contacts.models import (
-    BatchInputSimplePublicObjectBatchInput,
-    BatchReadInputSimplePublicObjectId,
-    Filter,
-    FilterGroup,
-    PublicObjectSearchRequest,
-    SimplePublicObjectBatchInput,
-    SimplePublicObjectId,
-)
-from hubspot.crm.objects.tasks import models as task_models
-from hubspot.crm.properties.models import OptionInput, PropertyCreate, PropertyGroupCreate
-from hubspot.marketing.transactional.models import PublicSingleSendEmail, PublicSingleSendRequestEgg
-
 from connector.domain import Activity, Contact, Owner
+from connector.hubspot import bodies
 from connector.hubspot.activity import ActivityReader, Recipients
 from connector.hubspot.calls import DEFAULT_TIMEOUT, CallRunner, Timeout
 from connector.hubspot.changes import Condition, walk_changes
 from connector.hubspot.constants import (
     API_URL,
-    ASSOCIATION_CATEGORY,
     BATCH_MAX_INPUTS,
     CONTACTS_BATCH_READ,
     CONTACTS_BATCH_UPDATE,
@@ -54,8 +40,6 @@ from connector.hubspot.constants import (
     SEARCH_INTERVAL_SECONDS,
     SEARCH_LIMIT,
     SEARCH_PAGE_MAX,
-    TASK_KEY_PREFIX,
-    TASK_TO_CONTACT,
     TASKS_CREATE,
     TASKS_SEARCH,
     Budget,
@@ -178,15 +162,11 @@ class HubSpotGateway:
         not_applied: dict[str, dict[str, str]] = {}
         errors: list[ItemError] = []
         for chunk in _chunks([(str(i), dict(p)) for i, p in changes.items()], BATCH_MAX_INPUTS):
-            inputs = [
-                SimplePublicObjectBatchInput(id=i, properties=p, **self._checked) for i, p in chunk
-            ]
-            request = BatchInputSimplePublicObjectBatchInput(inputs=inputs, **self._checked)
             try:
                 answer = self._run(
                     CONTACTS_BATCH_UPDATE,
                     self._apis.contacts_batch.update_with_http_info,
-                    batch_input_simple_public_object_batch_input=request,
+                    batch_input_simple_public_object_batch_input=bodies.contact_batch_update(chunk),
                 )
             except (ValidationError, NotFound, Conflict) as error:
                 ids = tuple(i for i, _ in chunk)
@@ -233,63 +213,21 @@ class HubSpotGateway:
     # Tasks
 
     def create_task(self, task: TaskRequest) -> str:
-        properties = {
-            "hs_timestamp": task.due_at.astimezone(UTC).isoformat(timespec="milliseconds"),
-            "hs_task_subject": task.subject,
-            "hs_task_body": f"{task.body}\n\n{task_marker(task.key)}",
-            "hs_task_type": task.task_type,
-            "hs_task_status": task.status,
-            "hs_task_priority": task.priority,
-        }
-        if task.owner_id:
-            properties["hubspot_owner_id"] = task.owner_id
-        association = task_models.PublicAssociationsForObject(
-            to=task_models.PublicObjectId(id=task.contact_id, **self._checked),
-            types=[
-                task_models.AssociationSpec(
-                    association_category=ASSOCIATION_CATEGORY,
-                    association_type_id=TASK_TO_CONTACT,
-                    **self._checked,
-                )
-            ],
-            **self._checked,
-        )
-        request = task_models.SimplePublicObjectInputForCreate(
-            properties=properties, associations=[association], **self._checked
-        )
         created = self._run(
             TASKS_CREATE,
             self._apis.tasks_basic.create_with_http_info,
-            simple_public_object_input_for_create=request,
+            simple_public_object_input_for_create=bodies.task_create(task),
         )
         return str(created.id)
 
     def find_task_by_key(self, key: str) -> str | None:
         """Searches task bodies for the key's marker token (search is eventually consistent:
         a task created seconds ago may not be found yet)."""
-        marker = task_marker(key)
-        request = task_models.PublicObjectSearchRequest(
-            filter_groups=[
-                task_models.FilterGroup(
-                    filters=[
-                        task_models.Filter(
-                            property_name="hs_task_body",
-                            operator="CONTAINS_TOKEN",
-                            value=marker,
-                            **self._checked,
-                        )
-                    ],
-                    **self._checked,
-                )
-            ],
-            properties=["hs_task_body"],
-            limit=10,
-            **self._checked,
-        )
+        marker = bodies.task_marker(key)
         answer = self._run(
             TASKS_SEARCH,
             self._apis.tasks_search.do_search_with_http_info,
-            public_object_search_request=request,
+            public_object_search_request=bodies.task_search(marker),
         )
         body_has_marker = (
             t for t in answer.results if marker in (t.properties.get("hs_task_body") or "")
@@ -306,13 +244,7 @@ class HubSpotGateway:
         contact_properties: Mapping[str, str] | None = None,
         custom_properties: Mapping[str, str] | None = None,
     ) -> EmailSend:
-        request = PublicSingleSendRequestEgg(
-            email_id=int(email_id),
-            message=PublicSingleSendEmail(to=to, send_id=send_id, **self._checked),
-            contact_properties=dict(contact_properties or {}),
-            custom_properties=dict(custom_properties or {}),
-            **self._checked,
-        )
+        request = bodies.single_send(email_id, to, send_id, contact_properties, custom_properties)
         answer = self._run(
             EMAIL_SINGLE_SEND,
             self._apis.single_send.send_email_with_http_info,
@@ -358,7 +290,7 @@ class HubSpotGateway:
         groups_api = self._apis.property_groups
         groups = self._run(PROPERTY_GROUPS_LIST, groups_api.get_all_with_http_info, object_type)
         if group.name not in {g.name for g in groups.results}:
-            create_group = PropertyGroupCreate(name=group.name, label=group.label, **self._checked)
+            create_group = bodies.property_group(group)
             _tolerate_conflict(
                 lambda: self._run(
                     PROPERTY_GROUPS_CREATE,
@@ -369,7 +301,7 @@ class HubSpotGateway:
             )
         created = []
         for definition in missing:
-            request = self._property_create(group.name, definition)
+            request = bodies.property_create(group.name, definition)
             if _tolerate_conflict(
                 lambda r=request: self._run(
                     PROPERTIES_CREATE, core.create_with_http_info, object_type, r
@@ -380,25 +312,10 @@ class HubSpotGateway:
 
     # Helpers
 
-    @property
-    def _checked(self) -> dict[str, Any]:
-        """Builds request models with the SDK's client-side validation on, like answers."""
-        return {"local_vars_configuration": self._apis.contacts_batch.api_client.configuration}
-
     def _search_contacts(
         self, conditions: list[Condition], sort: str, limit: int
     ) -> tuple[list[Contact], bool]:
-        filters = [
-            Filter(property_name=c.property, operator=c.operator, value=c.value, **self._checked)
-            for c in conditions
-        ]
-        request = PublicObjectSearchRequest(
-            filter_groups=[FilterGroup(filters=filters, **self._checked)],
-            sorts=[{"propertyName": sort, "direction": "ASCENDING"}],
-            properties=self._properties,
-            limit=limit,
-            **self._checked,
-        )
+        request = bodies.contact_search(conditions, sort, self._properties, limit)
         answer = self._run(
             CONTACTS_SEARCH,
             self._apis.contacts_search.do_search_with_http_info,
@@ -414,13 +331,7 @@ class HubSpotGateway:
     ) -> list[Contact]:
         contacts: list[Contact] = []
         for chunk in _chunks(list(ids), BATCH_MAX_INPUTS):
-            request = BatchReadInputSimplePublicObjectId(
-                inputs=[SimplePublicObjectId(id=i, **self._checked) for i in chunk],
-                properties=self._properties,
-                properties_with_history=[],
-                id_property=id_property,
-                **self._checked,
-            )
+            request = bodies.contact_batch_read(chunk, self._properties, id_property)
             answer = self._run(
                 CONTACTS_BATCH_READ,
                 self._apis.contacts_batch.read_with_http_info,
@@ -433,29 +344,6 @@ class HubSpotGateway:
 
     def _read_by_email(self, addresses: Sequence[str]) -> list[Contact]:
         return self._read(addresses, archived=False, id_property="email")
-
-    def _property_create(self, group_name: str, definition: PropertyDefinition) -> PropertyCreate:
-        options = [
-            OptionInput(
-                label=o.label, value=o.value, hidden=False, display_order=n, **self._checked
-            )
-            for n, o in enumerate(definition.options)
-        ]
-        return PropertyCreate(
-            name=definition.name,
-            label=definition.label,
-            type=definition.type,
-            field_type=definition.field_type,
-            group_name=group_name,
-            description=definition.description,
-            options=options or None,
-            **self._checked,
-        )
-
-
-def task_marker(key: str) -> str:
-    """The token stored in a task's body for `key`: one word, safe for CONTAINS_TOKEN."""
-    return TASK_KEY_PREFIX + hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 def _ignored_writes(sent: Mapping[str, str], kept: Mapping[str, str | None]) -> dict[str, str]:
