@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import heapq
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
@@ -95,12 +96,28 @@ class ActivityReader:
         return self._event_pages(since=since, until=until)
 
     def email_since(self, since: datetime, until: datetime | None) -> Iterator[list[Activity]]:
-        """Every contact's scored email events in [since, until], one event type at a time."""
+        """Every contact's scored email events in [since, until], oldest first.
+
+        The email events API lists newest first, one event type per query, so
+        the window's events are all read before the first page is yielded.
+        """
+        found: list[Activity] = []
         for email_type in EMAIL_EVENT_KINDS:
             query = [("eventType", email_type), ("startTimestamp", str(epoch_ms(since)))]
             if until is not None:
                 query.append(("endTimestamp", str(epoch_ms(until))))
-            yield from self._email_pages(query)
+            for page in self._email_pages(query):
+                found.extend(page)
+        found.sort(key=_moment)
+        return _pages(found)
+
+    def all_since(self, since: datetime, until: datetime | None) -> Iterator[list[Activity]]:
+        """Both sources merged in one stream, oldest first, so a caller may checkpoint on
+        the newest time of a page and resume from it."""
+        email = self.email_since(since, until)
+        events = self.events_since(since, until)
+        merged = heapq.merge(_flat(events), _flat(email), key=_moment)
+        return _pages(merged)
 
     def of(self, contact_ids: Sequence[str], since: datetime | None) -> list[Activity]:
         """The activity of a few contacts: two calls per contact at least."""
@@ -188,6 +205,26 @@ def _email_page(answer: Any) -> tuple[list[dict[str, Any]], bool, str | None]:
         raise UnexpectedResponse("email events answer lacks events[] with id and created")
     offset = answer.get("offset")
     return events, bool(answer.get("hasMore")), str(offset) if offset not in (None, "") else None
+
+
+def _moment(activity: Activity) -> datetime:
+    return activity.occurred_at
+
+
+def _flat(pages: Iterable[list[Activity]]) -> Iterator[Activity]:
+    for page in pages:
+        yield from page
+
+
+def _pages(activities: Iterable[Activity]) -> Iterator[list[Activity]]:
+    page: list[Activity] = []
+    for activity in activities:
+        page.append(activity)
+        if len(page) == EVENTS_PAGE_MAX:
+            yield page
+            page = []
+    if page:
+        yield page
 
 
 def _next_after(paging: Any) -> str | None:

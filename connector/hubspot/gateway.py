@@ -189,8 +189,7 @@ class HubSpotGateway:
     def activities_since(
         self, since: datetime, until: datetime | None = None
     ) -> Iterator[list[Activity]]:
-        yield from self.event_activities_since(since, until)
-        yield from self.email_activities_since(since, until)
+        return self._activity.all_since(since, until)
 
     def event_activities_since(
         self, since: datetime, until: datetime | None = None

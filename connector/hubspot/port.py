@@ -125,7 +125,10 @@ class Gateway(Protocol):
     def activities_since(
         self, since: datetime, until: datetime | None = None
     ) -> Iterator[list[Activity]]:
-        """Pages of every contact's activity at or after `since`: events, then email."""
+        """Pages of every contact's activity in [since, until], oldest first across pages.
+
+        Both sources below merged; the email ones are read first (see there).
+        """
 
     def event_activities_since(
         self, since: datetime, until: datetime | None = None
@@ -135,12 +138,14 @@ class Gateway(Protocol):
     def email_activities_since(
         self, since: datetime, until: datetime | None = None
     ) -> Iterator[list[Activity]]:
-        """Email opens, clicks, hard bounces and unsubscribes of every contact.
+        """Email opens, clicks, hard bounces and unsubscribes of every contact, oldest first.
 
-        HubSpot names a recipient address, not a contact: addresses of contacts
-        this gateway has read cost nothing, others one lookup per 100. Reading
-        `changed_contacts` for the same window first makes it free, because
-        these events also change the contact's email roll-up properties.
+        HubSpot lists them newest first, so all of the window's are read before
+        the first page comes. HubSpot names a recipient address, not a contact:
+        addresses of contacts this gateway has read cost nothing, others one
+        lookup per 100. Reading `changed_contacts` for the same window first
+        makes it free, because these events also change the contact's email
+        roll-up properties.
         """
 
     def activities_of(

@@ -50,6 +50,8 @@ def test_it_reads_every_kind_of_activity_across_all_contacts(hub, gateway, froze
     everything_a_lead_does(hub, first, start)
     did(hub, second, "page_view", start + 20, url="https://x.test/", title="Home")
     found = [a for page in gateway.activities_since(at(frozen)) for a in page]
+    # one stream across both APIs, oldest first: a caller may checkpoint on a page's newest
+    assert [a.occurred_at for a in found] == sorted(a.occurred_at for a in found)
     kinds = sorted((a.contact_id, a.kind) for a in found)
     assert kinds == sorted(
         [
