@@ -109,15 +109,14 @@ class ActivityReader:
             for page in self._email_pages(query):
                 found.extend(page)
         found.sort(key=_moment)
-        return _pages(found)
+        yield from _pages(found)
 
     def all_since(self, since: datetime, until: datetime | None) -> Iterator[list[Activity]]:
         """Both sources merged in one stream, oldest first, so a caller may checkpoint on
         the newest time of a page and resume from it."""
         email = self.email_since(since, until)
         events = self.events_since(since, until)
-        merged = heapq.merge(_flat(events), _flat(email), key=_moment)
-        return _pages(merged)
+        yield from _pages(heapq.merge(_flat(events), _flat(email), key=_moment))
 
     def of(self, contact_ids: Sequence[str], since: datetime | None) -> list[Activity]:
         """The activity of a few contacts: two calls per contact at least."""
