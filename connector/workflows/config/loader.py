@@ -31,7 +31,7 @@ from connector.workflows.config.source import (
     Problem,
     YamlDocument,
     parse_yaml,
-    render,
+    render_all,
     validate,
 )
 
@@ -165,7 +165,7 @@ def parse_config(files: Mapping[str, str | bytes], origin: str = "") -> Config:
         for check in CROSS_CHECKS:
             problems += check(sections, files.keys())
     if problems:
-        raise ConfigError(render(problem, documents, origin) for problem in problems)
+        raise ConfigError(render_all(problems, documents, origin))
     version = content_version(files)
     ruleset = compile_ruleset(version, sections["scoring.yaml"], sections["lifecycle.yaml"])
     return Config(version, sections, ruleset)

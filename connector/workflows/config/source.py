@@ -124,13 +124,23 @@ def _is_tag(part: str | int) -> bool:
     return isinstance(part, str) and part.startswith(TAG_MARK)
 
 
+_PLAIN_MESSAGES = {
+    "missing": "is required",
+    "dict_type": "should be a mapping (key: value lines)",
+    "model_type": "should be a mapping (key: value lines)",
+    "model_attributes_type": "should be a mapping (key: value lines)",
+    "list_type": "should be a list (lines starting with '- ')",
+}
+
+
 def _message(item: Mapping[str, Any], model: type[BaseModel]) -> str:
-    kind, text = item["type"], item["msg"]
+    """pydantic's message in an admin's words, naming allowed keys where it can."""
+    kind = item["type"]
     if kind == "extra_forbidden":
         return _unknown_key(item["loc"], model)
-    if kind == "missing":
-        return "is required"
-    return text.removeprefix("Value error, ")
+    if kind in _PLAIN_MESSAGES:
+        return _PLAIN_MESSAGES[kind]
+    return item["msg"].removeprefix("Value error, ").replace("Input should be", "should be")
 
 
 def _unknown_key(loc: Loc, model: type[BaseModel]) -> str:
@@ -198,12 +208,22 @@ def _step(annotation: Any, part: str | int) -> Any:
     return None
 
 
-def render(problem: Problem, documents: Mapping[str, YamlDocument], origin: str) -> str:
-    """`<origin><file>:<line>: <path>: <message>` (no path for whole-file problems)."""
-    line = problem.line
-    if line is None:
-        document = documents.get(problem.file)
-        line = document.line_of(problem.loc) if document else 1
-    path = format_path(problem.loc)
-    where = f"{origin}{problem.file}:{line}:"
-    return f"{where} {path}: {problem.message}" if path else f"{where} {problem.message}"
+def render_all(
+    problems: Iterable[Problem], documents: Mapping[str, YamlDocument], origin: str
+) -> list[str]:
+    """Each problem as `<origin><file>:<line>: <path>: <message>`, by file and line.
+
+    A whole-file problem has no path. `origin` is the directory shown before file names.
+    """
+    located = []
+    for problem in problems:
+        line = problem.line
+        if line is None:
+            document = documents.get(problem.file)
+            line = document.line_of(problem.loc) if document else 1
+        located.append((problem.file, line, format_path(problem.loc), problem.message))
+    located.sort(key=lambda item: item[:2])
+    return [
+        f"{origin}{file}:{line}: {path}: {message}" if path else f"{origin}{file}:{line}: {message}"
+        for file, line, path, message in located
+    ]
