@@ -52,7 +52,9 @@ def connector() -> click.Group:
 
 
 def run(connector: click.Group, *arguments: str):
-    return CliRunner().invoke(connector, list(arguments), catch_exceptions=False)
+    """Invoke on a terminal wide enough that rich wraps no table cell."""
+    runner = CliRunner(env={"COLUMNS": "160"})
+    return runner.invoke(connector, list(arguments), catch_exceptions=False)
 
 
 def test_it_validates_the_active_config_in_one_line(connector: click.Group) -> None:
