@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection, delete, func, or_, select, update
@@ -270,6 +270,31 @@ class ContactQueries:
                     .order_by(contacts.c.id)
                 ).scalars()
             )
+
+    def contact_histories(
+        self, batch: int = 1000
+    ) -> Iterator[tuple[Contact, list[Activity], datetime | None]]:
+        """Every stored contact with its activity and recycle time, streamed in id order
+        (constant memory, one short read transaction per batch)."""
+        last = ""
+        while True:
+            with self.reading() as connection:
+                rows = connection.execute(
+                    select(contacts)
+                    .where(contacts.c.id > last)
+                    .order_by(contacts.c.id)
+                    .limit(batch)
+                ).all()
+                if not rows:
+                    return
+                found = self.activities_of(connection, [row.id for row in rows])
+            for row in rows:
+                yield (
+                    Contact(row.id, row.properties, row.hubspot_updated_at),
+                    found.get(row.id, []),
+                    row.recycled_at,
+                )
+            last = rows[-1].id
 
     def contact_count(self) -> int:
         with self.reading() as connection:
