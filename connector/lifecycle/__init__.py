@@ -16,6 +16,7 @@ from connector.lifecycle.conditions import (
 )
 from connector.lifecycle.engine import ContactFacts, evaluate
 from connector.lifecycle.evaluation import (
+    STAGE_RULE_PREFIX,
     ChecklistAnswer,
     Evaluation,
     Evidence,
@@ -41,6 +42,7 @@ from connector.lifecycle.simulation import ChangedContact, SimulationReport, sim
 from connector.lifecycle.writeback import writeback_properties
 
 __all__ = [
+    "STAGE_RULE_PREFIX",
     "ActivityCondition",
     "ActivityTest",
     "AllOf",

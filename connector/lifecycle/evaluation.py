@@ -26,7 +26,7 @@ STAGE_LABELS = {
     Stage.OTHER: "Other",
 }
 STAGE_RULE_PREFIX = {Stage.LEAD: "lead.", Stage.MQL: "mql.", Stage.SQL: "sql."}
-_DETAIL_KEYS = ("url", "form_name", "form_id", "email_name", "email_id", "event_name", "title")
+_DETAIL_KEYS = ("url", "form_name", "form_id", "event_name", "meeting_title", "email_id", "title")
 _VALUE_PREVIEW = 80
 
 
@@ -149,7 +149,8 @@ class Evaluation:
     ahead of `current_stage`. `recycled` means sales sent the lead back; its
     engagement (and every activity rule) then only counts activity since
     `recycled_at`, and `newly_recycled` is true on the first evaluation that
-    sees it, which is when planners re-enrol it in nurture.
+    sees it, which is when planners re-enrol it in nurture. `persona` is the one
+    the contact already has, or the one given now that it is an MQL.
 
     The checklist and the reasons are properties, built when read: an
     evaluation nobody explains costs only its decision.

@@ -105,6 +105,8 @@ def simulate(
 ) -> SimulationReport:
     """Evaluate every contact with both rulesets and count the differences.
 
+    Each contact's activities are read twice, so they must be a sequence, not
+    an iterator; `contacts` itself may be any iterable, read once.
     `on_progress(done)` is called every 1,000 contacts and once at the end.
     """
     matrix: Counter[tuple[str | None, str | None]] = Counter()

@@ -14,6 +14,7 @@ from typing import Any
 
 from connector.domain import Stage
 from connector.lifecycle import (
+    STAGE_RULE_PREFIX,
     ActivityCondition,
     ActivityTest,
     AllOf,
@@ -45,7 +46,7 @@ from connector.workflows.config.conditions import (
 from connector.workflows.config.lifecycle import LifecycleFile, SignalStageSpec
 from connector.workflows.config.scoring import ScoringFile, ScoringModelSpec
 
-_SIGNAL_STAGES = (("lead", Stage.LEAD, "lead"), ("marketingqualifiedlead", Stage.MQL, "mql"))
+_SIGNAL_STAGES = (("lead", Stage.LEAD), ("marketingqualifiedlead", Stage.MQL))
 
 
 def _scalar(value: str | int | float | bool) -> str:
@@ -90,9 +91,10 @@ class _Compiler:
             return AllOf(tuple(self.condition(child) for child in spec.all))
         raise TypeError(f"not a condition: {spec!r}")
 
-    def signal_stage(self, spec: SignalStageSpec, stage: Stage, prefix: str) -> SignalStage:
+    def signal_stage(self, spec: SignalStageSpec, stage: Stage) -> SignalStage:
+        prefix = STAGE_RULE_PREFIX[stage]
         signals = tuple(
-            Signal(f"{prefix}.{signal.id}", signal.label, self.condition(signal.when))
+            Signal(f"{prefix}{signal.id}", signal.label, self.condition(signal.when))
             for signal in spec.signals
         )
         minimum = spec.min_score if spec.min_score is not None else math.inf
@@ -138,15 +140,19 @@ def compile_ruleset(version: str, scoring: ScoringFile, lifecycle: LifecycleFile
     compiler = _Compiler()
     stages = lifecycle.stages
     signal_stages = tuple(
-        compiler.signal_stage(spec, stage, prefix)
-        for key, stage, prefix in _SIGNAL_STAGES
+        compiler.signal_stage(spec, stage)
+        for key, stage in _SIGNAL_STAGES
         if (spec := getattr(stages, key)) is not None
     )
     checklist = None
     if (sql := stages.salesqualifiedlead) is not None:
         items = tuple(
             ChecklistItem(
-                f"sql.{item.id}", item.id, item.label, item.required, compiler.condition(item.when)
+                f"{STAGE_RULE_PREFIX[Stage.SQL]}{item.id}",
+                item.id,
+                item.label,
+                item.required,
+                compiler.condition(item.when),
             )
             for item in sql.checklist
         )
@@ -169,9 +175,11 @@ def compile_ruleset(version: str, scoring: ScoringFile, lifecycle: LifecycleFile
     if lifecycle.recycle is not None:
         values = frozenset(value.strip().upper() for value in lifecycle.recycle.values)
         recycle = Recycle(lifecycle.recycle.property, values)
+    # Models last: their engagement slots follow every shared test compiled above.
+    models = tuple(compiler.model(spec) for spec in scoring.models)
     return Ruleset(
         version=version,
-        models=tuple(compiler.model(spec) for spec in scoring.models),
+        models=models,
         signal_stages=signal_stages,
         checklist=checklist,
         recycle=recycle,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import structlog
 
@@ -30,7 +31,9 @@ class ConfigReloader:
     invalid, so a service never starts on a bad config.
     """
 
-    def __init__(self, directory: Path | str, read: Reader = read_config_files, log=None) -> None:
+    def __init__(
+        self, directory: Path | str, read: Reader = read_config_files, log: Any = None
+    ) -> None:
         self._directory = Path(directory)
         self._read = read
         self._log = log or structlog.get_logger(__name__)
@@ -47,7 +50,8 @@ class ConfigReloader:
     def check(self) -> Config | None:
         """Reload if the files changed: the new config when it was swapped in, else None.
 
-        1. Read the files and hash them; same as running or last rejected → None.
+        1. Read the files and hash them; the running ones or the ones just
+           rejected (already logged) → None.
         2. Invalid → log `config.rejected` with every error; the running config stays.
         3. Valid → swap it in and log `config.reloaded` with old and new versions.
         """
@@ -56,7 +60,10 @@ class ConfigReloader:
         except ConfigError as error:
             return self._reject("unreadable", error)
         version = content_version(files)
-        if version in (self._current.version, self._rejected):
+        if version == self._current.version:
+            self._rejected = None
+            return None
+        if version == self._rejected:
             return None
         try:
             config = self._parse(files)
