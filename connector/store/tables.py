@@ -89,6 +89,7 @@ activities = Table(
     Column("details", JSON, nullable=False),
     UniqueConstraint("kind", "source_id"),
     Index("ix_activities_contact_time", "contact_id", "occurred_at"),
+    Index("ix_activities_kind_time", "kind", "occurred_at"),
 )
 
 transitions = Table(
@@ -150,6 +151,7 @@ outbox_effects = Table(
     Column("sent_at", UTC_TIME),
     Column("error", Text),
     Index("ix_outbox_effects_state_due", "state", "due_at"),
+    Index("ix_outbox_effects_kind_sent", "kind", "sent_at"),
 )
 
 sync_cursors = Table(
