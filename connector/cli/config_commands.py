@@ -9,7 +9,7 @@ None. Both are called only when a command runs.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sized
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
@@ -152,8 +152,12 @@ def make_config_commands(
     *,
     active_config_dir: Callable[[], Path] = lambda: Path("config"),
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    count_contacts: Callable[[], int] | None = None,
 ) -> list[click.Command]:
-    """The `config` group (with `validate`), `explain` and `simulate`, to add to the CLI."""
+    """The `config` group (with `validate`), `explain` and `simulate`, to add to the CLI.
+
+    `count_contacts()`, when given, sizes simulate's progress bar.
+    """
 
     @click.group("config")
     def config_group() -> None:
@@ -206,7 +210,10 @@ def make_config_commands(
         active = _load(active_config_dir())
         candidate = _load(candidate_dir)
         contacts = load_contacts()
-        total = len(contacts) if hasattr(contacts, "__len__") else None
+        if count_contacts is not None:
+            total = count_contacts()
+        else:
+            total = len(contacts) if isinstance(contacts, Sized) else None
         console = Console(stderr=True)
         columns = (TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=console, disable=not console.is_terminal) as progress:
