@@ -23,6 +23,7 @@ from connector.domain import Stage
 from connector.reports import charts, metrics
 from connector.reports.figures import (
     bucket_labels,
+    rate,
     show_duration,
     show_rate,
     stage_name,
@@ -98,6 +99,7 @@ def dashboard():
         stage_name=stage_name,
         show_rate=show_rate,
         show_duration=show_duration,
+        rate=rate,
     )
 
 

@@ -12,12 +12,12 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from dataclasses import asdict
+from dataclasses import asdict, astuple
 
 from rich.console import Console
 from rich.table import Table
 
-from connector.reports.figures import bucket_labels, show_duration, show_rate, stage_name
+from connector.reports.figures import bucket_labels, rate, show_duration, show_rate, stage_name
 from connector.reports.report import Figures, Report
 from connector.store.reporting import STAY_BUCKETS
 
@@ -163,13 +163,12 @@ def _overall_tables(figures: Figures) -> list[Table]:
             str(s.step),
             str(s.sent),
             *(
-                f"{count} ({show_rate(count / s.sent if s.sent else None)})"
+                f"{count} ({show_rate(rate(count, s.sent))})"
                 for count in (s.opened, s.clicked, s.unsubscribed, s.bounced)
             ),
         )
     if not figures.nurture:
         nurture.add_row("—", "0", "", "", "", "")
-    f = figures.follow_up
     follow_up = Table(
         "CALL tasks planned",
         "created",
@@ -180,20 +179,7 @@ def _overall_tables(figures: Figures) -> list[Table]:
         "leads recycled",
         title="Sales follow-up",
     )
-    follow_up.add_row(
-        *(
-            str(v)
-            for v in (
-                f.planned,
-                f.created,
-                f.completed_in_sla,
-                f.completed_late,
-                f.overdue,
-                f.parked,
-                f.recycled,
-            )
-        )
-    )
+    follow_up.add_row(*(str(count) for count in astuple(figures.follow_up)[1:]))
     return [funnel, times, nurture, follow_up]
 
 
