@@ -6,11 +6,18 @@
   retry layers would multiply attempts and hide them from the rate budget.
 - Every SDK accessor builds a fresh ApiClient with its own connection pool, so
   each API object is built here once and reused by every thread.
+- Answers' times are parsed with the standard library's ISO-8601 parser
+  (dateutil's general parser only for anything else): the SDK's own use of
+  dateutil took about 70% of the client's time on a page of 1,000 events.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib.metadata
 from dataclasses import dataclass
+from datetime import datetime
+from types import ModuleType
 from typing import Any
 
 import hubspot
@@ -72,6 +79,7 @@ def build_apis(base_url: str, access_token: str, pool_size: int) -> SdkApis:
         retry=False,
         client_side_validation=True,
         connection_pool_maxsize=pool_size,
+        api_factory=_api_factory,
     )
     crm = client.crm
     return SdkApis(
@@ -85,4 +93,35 @@ def build_apis(base_url: str, access_token: str, pool_size: int) -> SdkApis:
         property_groups=crm.properties.groups_api,
         single_send=client.marketing.transactional.single_send_api,
         events=client.events.events_api,
+    )
+
+
+def _api_factory(package: ModuleType, api_name: str, config: dict[str, Any]) -> Any:
+    """The SDK's default factory (`DiscoveryBase._default_api_factory`), with a faster
+    time parser in the ApiClient."""
+    configuration = package.Configuration()
+    for key, value in config.items():
+        if key == "retry":
+            configuration.retries = value
+        else:
+            setattr(configuration, key, value)
+    api_client = _api_client_class(package)(configuration=configuration)
+    version = importlib.metadata.version("hubspot-api-client")
+    api_client.user_agent = f"hubspot-api-client-python; {version}"
+    return getattr(package, api_name)(api_client=api_client)
+
+
+@functools.cache
+def _api_client_class(package: ModuleType) -> type:
+    base = package.ApiClient
+
+    def deserialize_datetime(self: Any, text: str) -> datetime:
+        try:
+            return datetime.fromisoformat(text)
+        except (TypeError, ValueError):
+            return base._ApiClient__deserialize_datetime(self, text)
+
+    # The SDK calls `self.__deserialize_datetime`, mangled to this name.
+    return type(
+        "IsoTimesApiClient", (base,), {"_ApiClient__deserialize_datetime": deserialize_datetime}
     )
