@@ -33,7 +33,11 @@ from connector.hubspot.constants import (
     MAX_RECIPIENTS,
 )
 from connector.hubspot.errors import UnexpectedResponse
-from connector.hubspot.translate import activity_from_email_event, activity_from_event
+from connector.hubspot.translate import (
+    activity_from_email_event,
+    activity_from_event,
+    email_event_kind,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -164,7 +168,8 @@ class ActivityReader:
             paged = [*query, ("limit", str(EMAIL_EVENTS_PAGE_MAX))]
             if offset is not None:
                 paged.append(("offset", offset))
-            events, more, offset = _email_page(self._email_call(paged))
+            answered, more, offset = _email_page(self._email_call(paged))
+            events = [e for e in answered if email_event_kind(e) is not None]
             ids = self._recipients.resolve(str(e.get("recipient", "")) for e in events)
             page = [
                 activity
