@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -24,7 +24,14 @@ from connector.lifecycle import Ruleset
 from connector.workflows.config.compiler import compile_ruleset
 from connector.workflows.config.conditions import StrictModel
 from connector.workflows.config.lifecycle import LifecycleFile
-from connector.workflows.config.nurture import TEMPLATE_DIR, NurtureFile
+from connector.workflows.config.nurture import (
+    TEMPLATE_DIR,
+    NurtureFile,
+    email_templates,
+    nurture_templates_readable,
+    personas_named_by_nurture,
+)
+from connector.workflows.config.routing import RoutingFile
 from connector.workflows.config.scoring import ScoringFile
 from connector.workflows.config.source import (
     ConfigError,
@@ -49,10 +56,11 @@ CONFIG_FILES = (
     ConfigFile("scoring.yaml", ScoringFile),
     ConfigFile("lifecycle.yaml", LifecycleFile),
     ConfigFile("nurture.yaml", NurtureFile, required=False),
+    ConfigFile("routing.yaml", RoutingFile, required=False),
 )
 
 Sections = Mapping[str, BaseModel]
-CrossCheck = Callable[[Sections, Collection[str]], Iterable[Problem]]
+CrossCheck = Callable[[Sections, Mapping[str, str | bytes]], Iterable[Problem]]
 
 
 def models_named_by_stages(sections: Sections, _files: Collection[str]) -> Iterator[Problem]:
@@ -77,12 +85,18 @@ def templates_named_by_nurture(sections: Sections, files: Collection[str]) -> It
             yield Problem("nurture.yaml", ("steps", index, "template"), message)
 
 
-CROSS_CHECKS: tuple[CrossCheck, ...] = (models_named_by_stages, templates_named_by_nurture)
+CROSS_CHECKS: tuple[CrossCheck, ...] = (
+    models_named_by_stages,
+    templates_named_by_nurture,
+    nurture_templates_readable,
+    personas_named_by_nurture,
+)
 
 
 @dataclass(frozen=True)
 class Config:
-    """A valid config: the validated files by name, and the engine's compiled rules.
+    """A valid config: the validated files by name, the engine's compiled rules and
+    the text of the email templates (`emails/...` path → text).
 
     `version` is a short hash of every file's content; it is recorded on each
     evaluation and transition made with this config.
@@ -91,6 +105,7 @@ class Config:
     version: str
     sections: Sections
     ruleset: Ruleset
+    templates: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def scoring(self) -> ScoringFile:
@@ -163,12 +178,12 @@ def parse_config(files: Mapping[str, str | bytes], origin: str = "") -> Config:
     sections, documents, problems = _check_files(files)
     if not problems:
         for check in CROSS_CHECKS:
-            problems += check(sections, files.keys())
+            problems += check(sections, files)
     if problems:
         raise ConfigError(render_all(problems, documents, origin))
     version = content_version(files)
     ruleset = compile_ruleset(version, sections["scoring.yaml"], sections["lifecycle.yaml"])
-    return Config(version, sections, ruleset)
+    return Config(version, sections, ruleset, email_templates(files))
 
 
 def read_config_files(directory: Path) -> dict[str, bytes]:
