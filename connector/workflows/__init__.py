@@ -14,6 +14,7 @@ from connector.workflows.config.loader import (
 )
 from connector.workflows.config.reloader import ConfigReloader
 from connector.workflows.config.source import ConfigError, Problem
+from connector.workflows.planner import ContactState, FunnelState, Plan, PlannedStep, plan
 
 __all__ = [
     "CONFIG_FILES",
@@ -28,4 +29,9 @@ __all__ = [
     "parse_config",
     "read_config_files",
     "validate_directory",
+    "ContactState",
+    "FunnelState",
+    "Plan",
+    "PlannedStep",
+    "plan",
 ]

@@ -1,0 +1,60 @@
+"""The write-back of an evaluation (issue 7) as one outbox effect, only for what changed.
+
+A property is written when its new value differs both from what leadflow
+last wrote and from what HubSpot holds now: an unchanged value costs no call,
+and a value a person changed in HubSpot is left alone until leadflow's own
+value moves. Each new write-back replaces the contact's older pending one
+(the dispatcher would send the same values again anyway).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from connector.domain import Effect, EffectKind
+from connector.lifecycle import Evaluation, Ruleset, writeback_properties
+from connector.workflows.state import ContactState
+
+
+def writeback_prefix(contact_id: str) -> str:
+    return f"writeback:{contact_id}:"
+
+
+def epoch_ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def changed(wanted: Mapping[str, str], state: ContactState) -> dict[str, str]:
+    """The values of `wanted` that differ from both the written and the current value."""
+    current, written = state.contact.properties, state.written
+    return {
+        name: value
+        for name, value in wanted.items()
+        if value != written.get(name) and value != current.get(name)
+    }
+
+
+def plan_writeback(
+    evaluation: Evaluation,
+    state: ContactState,
+    rules: Ruleset,
+    extra: Mapping[str, str],
+    transition_id: str | None,
+    now: datetime,
+) -> Effect | None:
+    """An UPDATE_CONTACT effect with the changed lifecycle properties and `extra`
+    (e.g. the owner routing assigned), keyed `writeback:{contact}:{evaluated_at ms}`;
+    None when nothing changed."""
+    properties = changed({**writeback_properties(evaluation, rules), **extra}, state)
+    if not properties:
+        return None
+    contact_id = state.contact.id
+    return Effect(
+        idempotency_key=f"{writeback_prefix(contact_id)}{epoch_ms(evaluation.evaluated_at)}",
+        kind=EffectKind.UPDATE_CONTACT,
+        contact_id=contact_id,
+        payload={"properties": properties},
+        due_at=now,
+        transition_id=transition_id if evaluation.transition else None,
+    )
