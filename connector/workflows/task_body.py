@@ -108,7 +108,7 @@ def _history(activities: Sequence[Activity], spec: TaskBodySpec, zone: tzinfo) -
             seen, _ = pages.get(page, (0, activity.occurred_at))
             pages[page] = (seen + 1, activity.occurred_at)
     for page, (seen, last) in pages.items():
-        events.append((last, f"Viewed {page}" + (f" ({seen}x)" if seen > 1 else "")))
+        events.append((last, f"Viewed {page}" + (f" ({seen}×)" if seen > 1 else "")))
     if not events:
         return ""
     events.sort(key=lambda event: event[0], reverse=True)

@@ -123,7 +123,7 @@ def test_it_tells_the_rep_what_they_need_before_dialling() -> None:
     history = lines[lines.index("History (newest first):") + 1 :]
     assert history == [
         "  2026-11-24  Submitted form: Request a demo",
-        "  2026-11-23  Viewed /pricing (3x)",
+        "  2026-11-23  Viewed /pricing (3×)",
         "  2026-11-21  Downloaded: Ebook download",
         "  2026-11-20  Attended webinar: Scoring 101",
     ]
