@@ -1,7 +1,7 @@
 """The nurture sequence of one contact: enrol, exit, and re-enter after a recycle.
 
 On every evaluation, in this order:
-1. Newly recycled: cancel whatever is left of earlier episodes, and re-enter
+1. Newly recycled: cancel what is pending of earlier episodes, and re-enter
    at `recycle.restart_at` in the new episode unless an exit condition holds.
 2. Exit: steps of the current episode still pending and an exit condition
    holds → cancel them.
@@ -42,10 +42,9 @@ WEEK = timedelta(days=7)
 PERSONAL_BODY_LIMIT = 6000
 
 
-def nurture_prefixes(contact_id: str, episode: int | None = None) -> list[str]:
-    """Key prefixes of a contact's nurture effects: of one episode, or of all."""
-    tail = f"{episode}:" if episode is not None else ""
-    return [f"{EMAIL}:{contact_id}:{tail}", f"{PERSONAL}:{contact_id}:{tail}"]
+def nurture_prefixes(contact_id: str, episode: int) -> list[str]:
+    """Key prefixes of a contact's nurture effects of one episode."""
+    return [f"{EMAIL}:{contact_id}:{episode}:", f"{PERSONAL}:{contact_id}:{episode}:"]
 
 
 @dataclass(slots=True)
@@ -235,7 +234,9 @@ def plan_nurture(
     planned = NurturePlan()
     steps = state.steps_of(episode)
     if evaluation.newly_recycled:
-        planned.cancel += nurture_prefixes(contact_id)
+        earlier = {step.episode for step in state.nurture if step.state == PENDING}
+        for old in sorted(number for number in earlier if number is not None and number < episode):
+            planned.cancel += nurture_prefixes(contact_id, old)
         if nurture.recycle is None or steps:
             return planned
         first = nurture.step_number(nurture.recycle.restart_at)

@@ -242,3 +242,21 @@ def test_it_gives_personal_emails_to_the_owner_or_the_fallback(owner, fallback, 
 )
 def test_it_measures_new_leads_per_day(today: int, week: int | None, rate: float) -> None:
     assert FunnelState((), {}, today, week).new_leads_per_day == rate
+
+
+def test_it_replaces_what_is_left_of_the_sequence_when_sales_sends_the_lead_back() -> None:
+    portal = Portal()
+    jane = portal.add(new_lead(hubspot_owner_id="101"))
+    portal.run(MONDAY, days=0)  # email 1 sent; 2 and 3 pending
+    jane.properties["hs_lead_status"] = "BAD_TIMING"
+    planned = portal.refresh(jane, MONDAY + timedelta(hours=1))
+    assert planned.cancel_keys_with_prefix[-2:] == ["nurture:c1:0:", "personal-email:c1:0:"]
+    assert nurture_keys(planned) == ["nurture:c1:1:2", "nurture:c1:1:3"]
+    states = [(row.effect.idempotency_key, row.state) for row in portal.outbox.of("c1", "nurture:")]
+    assert states == [
+        ("nurture:c1:0:1", "sent"),
+        ("nurture:c1:0:2", "cancelled"),
+        ("nurture:c1:0:3", "cancelled"),
+        ("nurture:c1:1:2", "pending"),
+        ("nurture:c1:1:3", "pending"),
+    ]
