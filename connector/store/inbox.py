@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import fcntl
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, delete, func, select, update
@@ -13,6 +16,28 @@ from connector.store.tables import inbox_events
 from connector.store.upsert import insert_new
 
 MAX_ATTEMPTS = 8
+
+
+@contextmanager
+def _sqlite_writer_turn(database: str | None) -> Iterator[None]:
+    """Wait for this SQLite file's writers ahead, in any thread or process, then go.
+
+    SQLite takes one writer at a time, and a connection that finds the write
+    lock held polls for it with sleeps growing to 100 ms: under a burst of
+    webhooks that put a 100-300 ms tail on the answers. A writer waiting on
+    an flock of a file beside the database wakes as soon as the one before it
+    is done (benchmarks/webhook_ingest.py). An in-memory database has no file
+    another writer could share.
+    """
+    if not database or database == ":memory:":
+        yield
+        return
+    descriptor = os.open(f"{database}-writers", os.O_RDONLY | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
 
 
 class InboxQueries:
@@ -32,7 +57,12 @@ class InboxQueries:
             }
             for e in events
         ]
-        with self.writing() as connection:
+        turn = (
+            _sqlite_writer_turn(self.engine.url.database)
+            if self.dialect == "sqlite"
+            else nullcontext()
+        )
+        with turn, self.writing() as connection:
             return len(insert_new(connection, inbox_events, rows, ["identity"]))
 
     def claim_inbox_events(
