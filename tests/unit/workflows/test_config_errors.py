@@ -191,7 +191,7 @@ def errors_of(files: dict[str, str | bytes]) -> list[str]:
             {**edit(SCORING_FILE, "", ""), "scorng.yaml": "models: []\n"},
             [
                 "config/scorng.yaml:1: unknown config file"
-                " (expected: lifecycle.yaml, nurture.yaml, scoring.yaml)"
+                " (expected: lifecycle.yaml, nurture.yaml, routing.yaml, scoring.yaml)"
             ],
         ),
         # a list or mapping where the other is expected
