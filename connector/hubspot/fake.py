@@ -60,6 +60,9 @@ class FakeGateway:
         """The next call of `method` raises `error` (queue several for several calls)."""
         self._failures[method].append(error)
 
+    def read_properties(self, names: Iterable[str]) -> None:
+        self._call("read_properties", sorted(names))
+
     def changed_contacts(
         self, since: datetime, until: datetime | None = None
     ) -> Iterator[list[Contact]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any, TypeVar
 
@@ -126,11 +126,15 @@ class HubSpotGateway:
             now=now,
             draw=draw,
         ).run
-        self._properties = list(dict.fromkeys([*contact_properties, "email", MERGED_IDS]))
+        self._base_properties = [*contact_properties, "email", MERGED_IDS]
+        self._properties = list(dict.fromkeys(self._base_properties))
         self._recipients = Recipients(self._read_by_email, BATCH_MAX_INPUTS)
         self._activity = ActivityReader(self._apis.events, self._run, self._recipients)
 
     # Contacts
+
+    def read_properties(self, names: Iterable[str]) -> None:
+        self._properties = list(dict.fromkeys([*self._base_properties, *sorted(names)]))
 
     def changed_contacts(
         self, since: datetime, until: datetime | None = None

@@ -7,7 +7,7 @@ it in memory for unit tests of the rooms that call it. Errors are the types of
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -115,6 +115,9 @@ class PropertyGroup:
 
 class Gateway(Protocol):
     """What leadflow asks of HubSpot. Every method may raise `HubSpotError`."""
+
+    def read_properties(self, names: Iterable[str]) -> None:
+        """Ask HubSpot for these contact properties too from now on (the config's)."""
 
     def changed_contacts(
         self, since: datetime, until: datetime | None = None

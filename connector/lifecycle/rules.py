@@ -157,3 +157,5 @@ class Ruleset:
     recycle: Recycle | None
     personas: tuple[Persona, ...]
     writeback: Writeback = field(default_factory=Writeback)
+    properties: frozenset[str] = frozenset()
+    """Every contact property a rule reads: the gateway must ask HubSpot for them."""

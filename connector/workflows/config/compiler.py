@@ -78,10 +78,15 @@ def activity_test(spec: ActivityFilterSpec) -> ActivityTest:
 class _Compiler:
     def __init__(self) -> None:
         self.shared_tests: list[ActivityTest] = []
+        self.properties: set[str] = set()
+
+    def _property(self, spec: PropertyTestSpec) -> PropertyTest:
+        self.properties.add(spec.property)
+        return property_test(spec)
 
     def condition(self, spec: Any) -> Condition:
         if isinstance(spec, PropertyTestSpec):
-            return PropertyCondition(property_test(spec))
+            return PropertyCondition(self._property(spec))
         if isinstance(spec, ActivityTestSpec):
             self.shared_tests.append(activity_test(spec))
             return ActivityCondition(len(self.shared_tests) - 1, spec.at_least)
@@ -122,7 +127,7 @@ class _Compiler:
             label=spec.label or spec.id,
             segment=self.condition(spec.segment) if spec.segment is not None else None,
             fit_rules=tuple(
-                FitRule(f"fit.{rule.id}", rule.label, rule.points, property_test(rule))
+                FitRule(f"fit.{rule.id}", rule.label, rule.points, self._property(rule))
                 for rule in spec.fit
             ),
             engagement_rules=engagement,
@@ -175,6 +180,7 @@ def compile_ruleset(version: str, scoring: ScoringFile, lifecycle: LifecycleFile
     if lifecycle.recycle is not None:
         values = frozenset(value.strip().upper() for value in lifecycle.recycle.values)
         recycle = Recycle(lifecycle.recycle.property, values)
+        compiler.properties.add(recycle.property)
     # Models last: their engagement slots follow every shared test compiled above.
     models = tuple(compiler.model(spec) for spec in scoring.models)
     return Ruleset(
@@ -185,4 +191,5 @@ def compile_ruleset(version: str, scoring: ScoringFile, lifecycle: LifecycleFile
         recycle=recycle,
         personas=personas,
         writeback=Writeback(**lifecycle.write_back.model_dump()),
+        properties=frozenset(compiler.properties),
     )

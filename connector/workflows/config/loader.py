@@ -14,6 +14,7 @@ registry; checks that look across files are `CROSS_CHECKS`. A later file
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,6 +94,13 @@ CROSS_CHECKS: tuple[CrossCheck, ...] = (
 )
 
 
+_CONTACT_PLACEHOLDER = re.compile(r"\{\{\s*contact\.([a-z0-9_]+)")
+# What CALL task bodies show and what send windows read (the contact's time zone).
+PLANNER_PROPERTIES = frozenset(
+    {"firstname", "lastname", "jobtitle", "company", "phone", "hs_timezone"}
+)
+
+
 @dataclass(frozen=True)
 class Config:
     """A valid config: the validated files by name, the engine's compiled rules and
@@ -118,6 +126,16 @@ class Config:
     @property
     def nurture(self) -> NurtureFile | None:
         return self.sections.get("nurture.yaml")
+
+    @property
+    def contact_properties(self) -> frozenset[str]:
+        """Every contact property the rules, the nurture exits and the templates read,
+        so the gateway asks HubSpot for each of them (and no more)."""
+        texts = [*self.templates.values()]
+        texts += [section.model_dump_json(warnings=False) for section in self.sections.values()]
+        placeholders = {name for text in texts for name in _CONTACT_PLACEHOLDER.findall(text)}
+        exits = set(self.nurture.exit.properties) if self.nurture is not None else set()
+        return self.ruleset.properties | exits | placeholders | PLANNER_PROPERTIES
 
     def summary(self) -> str:
         """One line for people: what the config holds and its version."""
