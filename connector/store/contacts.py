@@ -296,6 +296,18 @@ class ContactQueries:
                 )
             last = rows[-1].id
 
+    def contact_history(
+        self, id_or_email: str
+    ) -> tuple[Contact, list[Activity], datetime | None] | None:
+        """One stored contact (by id or email) with its activity and recycle time."""
+        stored = self.find_contact(id_or_email)
+        if stored is None:
+            return None
+        with self.reading() as connection:
+            found = self.activities_of(connection, [stored.id])
+        contact = Contact(stored.id, stored.properties, stored.hubspot_updated_at)
+        return contact, found.get(stored.id, []), stored.recycled_at
+
     def contact_count(self) -> int:
         with self.reading() as connection:
             return connection.execute(select(func.count()).select_from(contacts)).scalar_one()

@@ -169,8 +169,10 @@ class OutboxQueries:
         contact_id: str,
         kinds: Sequence[str] | None = None,
         key_prefix: str | None = None,
+        keep: Sequence[str] = (),
     ) -> int:
-        """Cancel effects not yet sent for a contact (all, or of `kinds`, or keys by prefix)."""
+        """Cancel effects not yet sent for a contact (all, or of `kinds`, or keys by prefix),
+        except the keys in `keep`: a plan that repeats a pending effect keeps it."""
         conditions = [
             outbox_effects.c.contact_id == contact_id,
             outbox_effects.c.state == "pending",
@@ -179,6 +181,8 @@ class OutboxQueries:
             conditions.append(outbox_effects.c.kind.in_(list(kinds)))
         if key_prefix is not None:
             conditions.append(outbox_effects.c.idempotency_key.startswith(key_prefix))
+        if keep:
+            conditions.append(outbox_effects.c.idempotency_key.not_in(list(keep)))
         return connection.execute(
             update(outbox_effects).where(*conditions).values(state="cancelled")
         ).rowcount

@@ -1,0 +1,152 @@
+"""Composition root of the running connector: every part built once from Settings.
+
+`build_connector` wires store, gateway, config, the Refresher and the workers;
+`create_app` (connector.app) serves HTTP over the same store. Tests build a
+Connector around a sandbox and a temporary database with an injected clock.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import structlog
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from connector.hubspot import Gateway
+from connector.hubspot.gateway import HubSpotGateway
+from connector.settings import Settings
+from connector.store import Store
+from connector.sync import (
+    Dispatcher,
+    InboxWorker,
+    LeaderJob,
+    Leadership,
+    OwnerDirectory,
+    Puller,
+    Refresher,
+    build_scheduler,
+    daily_slot,
+    hourly_slot,
+)
+from connector.workflows import Config, ConfigReloader
+
+log = structlog.get_logger(__name__)
+INBOX_RETENTION = timedelta(days=7)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class Connector:
+    settings: Settings
+    store: Store
+    gateway: Gateway
+    config: ConfigReloader
+    clock: Callable[[], datetime]
+    worker_id: str
+    refresher: Refresher = field(init=False)
+    inbox: InboxWorker = field(init=False)
+    dispatcher: Dispatcher = field(init=False)
+    puller: Puller = field(init=False)
+    _properties_of: str = field(init=False, default="")
+
+    def __post_init__(self) -> None:
+        owners = OwnerDirectory(self.gateway)
+        self.current_config()
+        self.refresher = Refresher(self.store, self.current_config, owners, self.clock)
+        self.inbox = InboxWorker(
+            self.store, self.gateway, self.refresher, self.clock, self.worker_id
+        )
+        self.dispatcher = Dispatcher(self.store, self.gateway, self.clock, self.worker_id)
+        self.puller = Puller(self.store, self.gateway, self.refresher, self.clock)
+
+    def current_config(self) -> Config:
+        """The config in force; when it changed, the gateway reads the properties it needs."""
+        config = self.config.current
+        if config.version != self._properties_of:
+            self.gateway.read_properties(config.contact_properties)
+            self._properties_of = config.version
+        return config
+
+    def drain_inbox(self) -> int:
+        """Process inbox batches until none is due; return how many events were finished."""
+        total = 0
+        while done := self.inbox.run_once():
+            total += done
+        return total
+
+    def dispatch_due(self) -> int:
+        """Send effects until none is due (or HubSpot asks us to pause); return how many sent."""
+        total = 0
+        while True:
+            outcome = self.dispatcher.run_once()
+            total += outcome.sent
+            if outcome.paused_until or not (
+                outcome.sent + outcome.deferred + outcome.parked + outcome.dropped
+            ):
+                return total
+
+    def decay_refresh(self) -> int:
+        """Re-judge every stored contact with its stored facts: scores decay with time."""
+        judged = 0
+        for ids in _chunks(self.store.contacts_not_judged_since(self.clock()), 200):
+            judged += self.refresher.rejudge(ids).evaluated
+        return judged
+
+    def scheduler(self) -> BackgroundScheduler:
+        leadership = Leadership(self.store, self.worker_id, self.clock)
+        leader_jobs = [
+            LeaderJob("sync", CronTrigger(minute=0), self.puller.run, hourly_slot),
+            LeaderJob("decay", CronTrigger(hour=3, minute=30), self.decay_refresh, daily_slot),
+            LeaderJob(
+                "inbox-retention",
+                CronTrigger(hour=4),
+                lambda: self.store.forget_processed_events(self.clock() - INBOX_RETENTION),
+                daily_slot,
+            ),
+        ]
+        everywhere = {
+            "inbox": (1.0, self.drain_inbox),
+            "outbox": (2.0, self.dispatch_due),
+            "config": (10.0, self.config.check),
+        }
+        return build_scheduler(leadership, leader_jobs, everywhere)
+
+
+def _chunks(items: list[str], size: int):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def build_connector(
+    settings: Settings,
+    store: Store | None = None,
+    gateway: Gateway | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> Connector:
+    """Every part of the running connector, from settings (parts may be injected)."""
+    store = store or Store.from_url(settings.database_url)
+    if gateway is None:
+        settings.require_hubspot_access()
+        gateway = HubSpotGateway(
+            settings.hubspot_base_url,
+            settings.hubspot_access_token or "",
+            rate_limit=settings.hubspot_rate_limit,
+            search_rate_limit=settings.hubspot_search_rate_limit,
+            rate_budget=settings.hubspot_rate_budget,
+        )
+    return Connector(
+        settings, store, gateway, ConfigReloader(settings.config_dir), clock, worker_name()
+    )

@@ -1,0 +1,216 @@
+"""Sends planned effects to HubSpot, each exactly once, whatever crashes in between.
+
+1. Claim due effects; each is marked `sending` before any call is made.
+2. Property write-backs go 100 contacts per batch call; tasks and emails one by one.
+3. An effect claimed `in_doubt` (a worker died mid-send) is reconciled first:
+   a task is looked up by the key stored on it; emails and property writes are
+   idempotent (HubSpot's `sendId`, the same values written again).
+4. Success records HubSpot's result id. A permanent error parks the effect for
+   an admin; a transient one backs off; a daily limit or an auth failure hands
+   every claimed effect back untouched until it can succeed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import structlog
+
+from connector import failpoints
+from connector.domain import EffectKind
+from connector.hubspot import (
+    AuthError,
+    DailyLimitReached,
+    Gateway,
+    HubSpotError,
+    RateLimited,
+    TaskRequest,
+)
+from connector.store import ClaimedEffect, Store
+
+log = structlog.get_logger(__name__)
+UPDATE_BATCH = 100
+AUTH_PAUSE = timedelta(minutes=5)
+
+
+@dataclass
+class DispatchOutcome:
+    sent: int = 0
+    deferred: int = 0
+    parked: int = 0
+    dropped: int = 0
+    paused_until: datetime | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+class Paused(Exception):
+    """HubSpot cannot take any call until `until`; stop this pass."""
+
+    def __init__(self, until: datetime, reason: str) -> None:
+        super().__init__(reason)
+        self.until = until
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        store: Store,
+        gateway: Gateway,
+        clock: Callable[[], datetime],
+        worker_id: str,
+        batch: int = 500,
+    ) -> None:
+        self.store, self.gateway, self.clock = store, gateway, clock
+        self.worker_id, self.batch = worker_id, batch
+
+    def run_once(self) -> DispatchOutcome:
+        """Send one claimed batch of due effects; see the module docstring."""
+        outcome = DispatchOutcome()
+        effects = self.store.claim_due_effects(self.worker_id, self.clock(), self.batch)
+        failpoints.hit("dispatch.after_claim")
+        updates = [e for e in effects if e.kind == EffectKind.UPDATE_CONTACT]
+        singles = [e for e in effects if e.kind != EffectKind.UPDATE_CONTACT]
+        done: set[int] = set()
+        try:
+            for start in range(0, len(updates), UPDATE_BATCH):
+                chunk = updates[start : start + UPDATE_BATCH]
+                self._send_updates(chunk, outcome)
+                done.update(e.id for e in chunk)
+            for effect in singles:
+                self._send_single(effect, outcome)
+                done.add(effect.id)
+        except Paused as pause:
+            left = [e.id for e in effects if e.id not in done]
+            self.store.release_effects(left, self.worker_id, pause.until)
+            outcome.paused_until = pause.until
+            log.warning(
+                "outbox.paused",
+                until=pause.until.isoformat(),
+                reason=str(pause),
+                released=len(left),
+            )
+        if effects:
+            log.info(
+                "outbox.dispatched",
+                sent=outcome.sent,
+                deferred=outcome.deferred,
+                parked=outcome.parked,
+                dropped=outcome.dropped,
+            )
+        return outcome
+
+    def _pause_for(self, error: HubSpotError) -> None:
+        now = self.clock()
+        if isinstance(error, DailyLimitReached):
+            raise Paused(error.resets_at, "daily limit reached") from error
+        if isinstance(error, AuthError):
+            raise Paused(now + AUTH_PAUSE, f"HubSpot refused our credentials: {error}") from error
+        if isinstance(error, RateLimited):
+            raise Paused(now + timedelta(seconds=error.retry_after), "rate limited") from error
+
+    def _failed(self, effect: ClaimedEffect, error: HubSpotError, outcome: DispatchOutcome) -> None:
+        self._pause_for(error)
+        permanent = not error.transient
+        self.store.defer_effect(
+            effect.id, self.worker_id, str(error), self.clock(), permanent=permanent
+        )
+        if permanent:
+            outcome.parked += 1
+            log.warning("outbox.parked", key=effect.idempotency_key, error=str(error))
+        else:
+            outcome.deferred += 1
+
+    def _sent(self, effect: ClaimedEffect, result_id: str | None, outcome: DispatchOutcome) -> None:
+        failpoints.hit("dispatch.before_mark_sent")
+        if self.store.mark_effect_sent(effect.id, self.worker_id, self.clock(), result_id):
+            outcome.sent += 1
+        failpoints.hit("dispatch.after_mark_sent")
+
+    def _send_updates(self, chunk: Sequence[ClaimedEffect], outcome: DispatchOutcome) -> None:
+        changes: dict[str, dict[str, str]] = {}
+        for effect in chunk:  # claim order is due order, so later writes win
+            changes.setdefault(effect.contact_id, {}).update(effect.payload["properties"])
+        try:
+            result = self.gateway.update_contacts(changes)
+        except HubSpotError as error:
+            for effect in chunk:
+                self._failed(effect, error, outcome)
+            return
+        failpoints.hit("dispatch.after_hubspot_accepted")
+        refused = {contact_id: item for item in result.errors for contact_id in item.ids}
+        for effect in chunk:
+            if effect.contact_id in refused:
+                self.store.defer_effect(
+                    effect.id,
+                    self.worker_id,
+                    refused[effect.contact_id].message,
+                    self.clock(),
+                    permanent=True,
+                )
+                outcome.parked += 1
+        failpoints.hit("dispatch.before_mark_sent")
+        outcome.sent += self.store.mark_updates_sent(
+            [
+                (e.id, e.contact_id, e.payload["properties"])
+                for e in chunk
+                if e.contact_id not in refused
+            ],
+            self.worker_id,
+            self.clock(),
+        )
+        failpoints.hit("dispatch.after_mark_sent")
+
+    def _send_single(self, effect: ClaimedEffect, outcome: DispatchOutcome) -> None:
+        try:
+            if effect.kind == EffectKind.CREATE_TASK:
+                result_id = self._create_task(effect)
+            else:
+                result_id = self._send_email(effect, outcome)
+                if result_id is None:
+                    return
+        except HubSpotError as error:
+            self._failed(effect, error, outcome)
+            return
+        failpoints.hit("dispatch.after_hubspot_accepted")
+        self._sent(effect, result_id, outcome)
+
+    def _create_task(self, effect: ClaimedEffect) -> str:
+        if effect.in_doubt:
+            found = self.gateway.find_task_by_key(effect.idempotency_key)
+            if found is not None:
+                log.info("outbox.reconciled", key=effect.idempotency_key, task_id=found)
+                return found
+        payload = effect.payload
+        return self.gateway.create_task(
+            TaskRequest(
+                key=effect.idempotency_key,
+                contact_id=effect.contact_id,
+                subject=payload["subject"],
+                body=payload.get("body", ""),
+                due_at=datetime.fromisoformat(payload["due_at"]),
+                owner_id=payload.get("owner_id"),
+                task_type=payload.get("task_type", "CALL"),
+                priority=payload.get("priority", "HIGH"),
+            )
+        )
+
+    def _send_email(self, effect: ClaimedEffect, outcome: DispatchOutcome) -> str | None:
+        """Send; a refusal for the person (unsubscribed, bounced) drops the effect for good."""
+        payload = effect.payload
+        result = self.gateway.send_email(
+            int(payload["email_id"]),
+            payload["to"],
+            effect.idempotency_key,
+            payload.get("contact_properties"),
+            payload.get("custom_properties"),
+        )
+        if not result.accepted:
+            self.store.drop_effect(
+                effect.id, self.worker_id, f"HubSpot did not send: {result.send_result}"
+            )
+            outcome.dropped += 1
+            log.info("outbox.dropped", key=effect.idempotency_key, result=result.send_result)
+            return None
+        return result.status_id or result.send_result

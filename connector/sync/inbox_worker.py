@@ -1,0 +1,125 @@
+"""Turns stored webhook events into fresh evaluations, each event exactly once.
+
+1. Claim a batch of due events (a lease, so a dead worker's batch comes back).
+2. Forget deleted contacts (a privacy deletion erases their history too) and
+   skip event types leadflow does not act on.
+3. Coalesce the rest per contact, read those contacts and their activity from
+   HubSpot in batches, and hand them to the Refresher, which marks the events
+   done in the same transaction that stores the verdicts.
+4. On failure, give the batch back with back-off; after N tries it is parked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import structlog
+from prometheus_client import Counter
+
+from connector.hubspot import Gateway, HubSpotError
+from connector.store import ClaimedEvent, Store
+from connector.sync.refresh import Refresher, RefreshOutcome
+from connector.webhooks import WORKFLOW_SUBSCRIPTION
+
+log = structlog.get_logger(__name__)
+PROCESSED = Counter(
+    "leadflow_inbox_events_processed", "Inbox events processed, by outcome", ["outcome"]
+)
+
+REFRESHING = {
+    "contact.creation",
+    "contact.propertyChange",
+    "contact.restore",
+    "contact.associationChange",
+    WORKFLOW_SUBSCRIPTION,
+}
+DELETING = {"contact.deletion": False, "contact.privacyDeletion": True}
+MERGING = "contact.merge"
+
+
+@dataclass(frozen=True, slots=True)
+class Triage:
+    refresh: set[str]
+    forget: dict[str, bool]
+    refresh_events: list[int]
+    skipped: list[int]
+
+
+def triage(events: list[ClaimedEvent]) -> Triage:
+    """Sort a batch: who to refresh, who to forget (privacy or not), what to skip."""
+    refresh: set[str] = set()
+    forget: dict[str, bool] = {}
+    refresh_events, skipped = [], []
+    for event in sorted(events, key=lambda e: (e.occurred_at is None, e.occurred_at)):
+        kind = event.subscription_type
+        if kind in DELETING and event.object_id:
+            forget[event.object_id] = forget.get(event.object_id, False) or DELETING[kind]
+            refresh.discard(event.object_id)
+        elif kind == MERGING:
+            primary = str(event.payload.get("primaryObjectId") or event.object_id or "")
+            for merged in event.payload.get("mergedObjectIds") or []:
+                if str(merged) != primary:
+                    forget.setdefault(str(merged), False)
+            if primary:
+                refresh.add(primary)
+        elif kind in REFRESHING and event.object_id:
+            refresh.add(event.object_id)
+        else:
+            skipped.append(event.id)
+            continue
+        refresh_events.append(event.id)
+    return Triage(refresh - {k for k, v in forget.items() if v}, forget, refresh_events, skipped)
+
+
+class InboxWorker:
+    def __init__(
+        self,
+        store: Store,
+        gateway: Gateway,
+        refresher: Refresher,
+        clock: Callable[[], datetime],
+        worker_id: str,
+        batch: int = 500,
+    ) -> None:
+        self.store, self.gateway, self.refresher = store, gateway, refresher
+        self.clock, self.worker_id, self.batch = clock, worker_id, batch
+
+    def run_once(self) -> int:
+        """Process one claimed batch; return how many events it finished."""
+        events = self.store.claim_inbox_events(self.worker_id, self.clock(), self.batch)
+        if not events:
+            return 0
+        plan = triage(events)
+        try:
+            self._forget(plan.forget)
+            self._refresh(sorted(plan.refresh), plan.refresh_events, plan.skipped)
+        except HubSpotError as error:
+            log.warning("inbox.retry", events=len(events), error=str(error))
+            self.store.fail_inbox_events([e.id for e in events], str(error), self.clock())
+            PROCESSED.labels("retried").inc(len(events))
+            return 0
+        PROCESSED.labels("done").inc(len(plan.refresh_events))
+        PROCESSED.labels("skipped").inc(len(plan.skipped))
+        return len(events)
+
+    def _forget(self, forget: dict[str, bool]) -> None:
+        with self.store.writing() as connection:
+            for contact_id, privacy in forget.items():
+                self.store.forget_contact(connection, contact_id, privacy)
+                log.info("contact.forgotten", contact_id=contact_id, privacy=privacy)
+
+    def _refresh(self, ids: list[str], done: list[int], skipped: list[int]) -> RefreshOutcome:
+        """Read `ids` from HubSpot and judge them; contacts HubSpot no longer has are forgotten."""
+        live, gone, activities = [], [], []
+        if ids:
+            fresh = self.gateway.read_contacts(ids)
+            live = [c for c in fresh.contacts if not c.archived]
+            gone = fresh.missing + list(fresh.merged) + [c.id for c in fresh.contacts if c.archived]
+            activities = self.gateway.activities_of([c.id for c in live]) if live else []
+        if gone:
+            self._forget(dict.fromkeys(gone, False))
+        with self.store.writing() as connection:
+            self.store.finish_inbox_events(connection, skipped, state="skipped")
+        return self.refresher.apply(live, activities, finished_events=done)
