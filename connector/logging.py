@@ -67,5 +67,5 @@ def configure_logging(level: str = "info", fmt: str = "auto", secrets: Iterable[
     logging.basicConfig(
         level=numeric_level, stream=sys.stderr, format="%(name)s %(message)s", force=True
     )
-    for chatty in ("werkzeug", "alembic", "urllib3"):
+    for chatty in ("werkzeug", "alembic", "urllib3", "apscheduler"):
         logging.getLogger(chatty).setLevel(max(numeric_level, logging.WARNING))

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 
 import click
 
+from connector.cli.config_commands import make_config_commands
 from connector.cli.context import CliContext, fail
 from connector.cli.database import db
+from connector.cli.operations import dispatch, hubspot, inbox, outbox, sync, worker
 from connector.cli.report import report
 from connector.cli.serve import serve
+from connector.lifecycle import ContactFacts
+from connector.sandbox.command import sandbox_command
 from connector.settings import SettingsError
 
 
@@ -39,9 +44,33 @@ def version() -> None:
     click.echo(f"leadflow-connector {package_version('leadflow-connector')}")
 
 
+def _context() -> CliContext:
+    return click.get_current_context().find_object(CliContext)
+
+
+def _stored_contacts() -> Iterator[ContactFacts]:
+    for history in _context().store.contact_histories():
+        yield ContactFacts(*history)
+
+
+def _stored_contact(id_or_email: str) -> ContactFacts | None:
+    history = _context().store.contact_history(id_or_email)
+    return ContactFacts(*history) if history else None
+
+
+for command in make_config_commands(
+    _stored_contacts,
+    _stored_contact,
+    active_config_dir=lambda: _context().settings.config_dir,
+    count_contacts=lambda: _context().store.contact_count(),
+):
+    cli.add_command(command)
 cli.add_command(serve)
 cli.add_command(db)
 cli.add_command(report)
+for command in (sync, dispatch, worker, inbox, outbox, hubspot):
+    cli.add_command(command)
+cli.add_command(sandbox_command, name="sandbox")
 
 
 def main() -> None:

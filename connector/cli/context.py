@@ -11,8 +11,10 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from connector.logging import configure_logging
+from connector.services import Connector, build_connector
 from connector.settings import Settings
 from connector.store import Store
+from connector.workflows import ConfigError
 
 EXIT_SETUP_ERROR = 2
 
@@ -29,6 +31,7 @@ class CliContext:
     overrides: dict[str, str] = field(default_factory=dict)
     _settings: Settings | None = None
     _store: Store | None = None
+    _connector: Connector | None = None
 
     @property
     def settings(self) -> Settings:
@@ -51,6 +54,21 @@ class CliContext:
                 fail(f"DATABASE_URL: cannot reach the database ({_first_line(error)})")
             self._store = store
         return self._store
+
+    @property
+    def connector(self) -> Connector:
+        """Every part of the running connector; a broken config stops with its errors."""
+        if self._connector is None:
+            try:
+                self._connector = build_connector(self.settings, self.store)
+            except ConfigError as error:
+                for line in error.errors:
+                    click.echo(line, err=True)
+                fail(
+                    f"LEADFLOW_CONFIG_DIR: {self.settings.config_dir} has "
+                    f"{len(error.errors)} problem(s); see above"
+                )
+        return self._connector
 
 
 def _first_line(error: Exception) -> str:

@@ -1,12 +1,23 @@
-"""`connector serve`: the long-running service."""
+"""`connector serve`: the long-running service, alone, on the demo sandbox, or under gunicorn."""
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
+import sys
+import threading
+
 import click
+import structlog
 
 from connector import store as store_room
 from connector.app import create_app
 from connector.cli.context import CliContext
+from connector.sandbox import running_sandbox
+from connector.sync.setup import ensure_properties
+
+log = structlog.get_logger(__name__)
+DEMO_CONTACTS = 500
 
 
 @click.command()
@@ -22,23 +33,108 @@ from connector.cli.context import CliContext
 @click.option(
     "--demo",
     is_flag=True,
-    help="Run against the built-in HubSpot sandbox with "
-    "demo data; no HubSpot account or token needed.",
+    help="Start the built-in HubSpot sandbox with demo "
+    "contacts and run against it: no HubSpot account or token needed.",
 )
+@click.option(
+    "--demo-contacts",
+    default=DEMO_CONTACTS,
+    show_default=True,
+    help="How many demo contacts the sandbox starts with.",
+)
+@click.option(
+    "--production",
+    is_flag=True,
+    help="Serve HTTP with gunicorn (WEB_CONCURRENCY "
+    "workers) and run the jobs in one companion `connector worker` process.",
+)
+@click.option("--no-jobs", is_flag=True, help="Serve HTTP only; run `connector worker` elsewhere.")
 @click.pass_obj
-def serve(context: CliContext, host: str, port: int, demo: bool) -> None:
-    """Serve webhooks, the dashboard and the health endpoints, and run the
-    scheduled jobs. Applies pending database migrations first."""
-    if demo:
-        context.overrides["LEADFLOW_DEMO"] = "true"
-    settings = context.settings
-    settings.require_hubspot_access()
-    store = context.store
-    store_room.upgrade(store.engine)
-    app = create_app(settings, store)
+def serve(
+    context: CliContext,
+    host: str,
+    port: int,
+    demo: bool,
+    demo_contacts: int,
+    production: bool,
+    no_jobs: bool,
+) -> None:
+    """Serve webhooks, the dashboard, health and metrics, and run the scheduled jobs
+    (inbox, outbox, hourly sync, nightly decay, config reload).
+    Applies pending database migrations first."""
     base = f"http://{host}:{port}"
-    click.echo(
-        f"leadflow serving on {base}  (health: {base}/healthz, ready: {base}/readyz, "
-        f"metrics: {base}/metrics)"
+    with contextlib.ExitStack() as stack:
+        if demo:
+            sandbox = stack.enter_context(
+                running_sandbox(
+                    contacts=demo_contacts, seed=1, webhook_url=f"{base}/webhooks/hubspot"
+                )
+            )
+            context.overrides.update(
+                {
+                    "LEADFLOW_DEMO": "true",
+                    "HUBSPOT_BASE_URL": sandbox.base_url,
+                    "HUBSPOT_ACCESS_TOKEN": sandbox.token,
+                    "HUBSPOT_CLIENT_SECRET": sandbox.client_secret,
+                }
+            )
+            click.echo(
+                f"demo: HubSpot sandbox on {sandbox.base_url} with {demo_contacts} "
+                f"contacts; walk the funnel at {sandbox.base_url}/site/"
+            )
+        settings = context.settings
+        settings.require_hubspot_access()
+        store_room.upgrade(context.store.engine)
+        connector = context.connector
+        click.echo(
+            f"leadflow serving on {base}  (dashboard: {base}/dashboard, health: "
+            f"{base}/healthz, ready: {base}/readyz, metrics: {base}/metrics)"
+        )
+        if production:
+            _serve_with_gunicorn(context, host, port, no_jobs)
+            return
+        if not no_jobs:
+            if demo:
+                threading.Thread(target=_first_demo_pass, args=(connector,), daemon=True).start()
+            scheduler = connector.scheduler()
+            scheduler.start()
+            stack.callback(scheduler.shutdown, wait=False)
+        create_app(settings, context.store, connector.clock).run(
+            host=host, port=port, threaded=True, use_reloader=False
+        )
+
+
+def _first_demo_pass(connector) -> None:
+    """Set the sandbox portal up and pull its contacts, so the dashboard opens populated."""
+    try:
+        ensure_properties(connector.gateway, connector.config.current.ruleset.writeback)
+        connector.puller.run()
+        connector.dispatch_due()
+    except Exception:
+        log.exception("demo.first_pass_failed")
+
+
+def _serve_with_gunicorn(context: CliContext, host: str, port: int, no_jobs: bool) -> None:
+    from gunicorn.app.wsgiapp import WSGIApplication
+
+    jobs = (
+        None
+        if no_jobs
+        else subprocess.Popen(
+            [sys.executable, "-m", "connector.cli", "--env-file", context.env_file, "worker"]
+        )
     )
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    sys.argv = [
+        "gunicorn",
+        "--bind",
+        f"{host}:{port}",
+        "--access-logfile",
+        "-",
+        "connector.wsgi:app",
+    ]
+    try:
+        WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()
+    finally:
+        if jobs is not None:
+            jobs.terminate()
+            jobs.wait(timeout=30)

@@ -1,6 +1,8 @@
 """The real `connector` process: help text, setup errors and the service's endpoints."""
 
+import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -10,6 +12,9 @@ from pathlib import Path
 
 import pytest
 import requests
+
+from connector.sandbox import DEMO_TOKEN
+from tests.unit.lifecycle.world import SHIPPED_CONFIG
 
 CONNECTOR = str(Path(sys.executable).parent / "connector")
 
@@ -65,6 +70,23 @@ def test_it_stops_with_one_line_and_exit_code_2_on_setup_errors(tmp_path, env, m
     assert "Traceback" not in result.stderr
 
 
+def wait_for_written_scores(sandbox_url: str, process: subprocess.Popen, seconds: float = 60):
+    """The demo contacts as the sandbox holds them, once leadflow wrote a score to each."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stderr.read()
+        answer = requests.get(
+            f"{sandbox_url}/crm/v3/objects/contacts",
+            params={"limit": 100, "properties": "leadflow_score,lifecyclestage"},
+            headers={"Authorization": f"Bearer {DEMO_TOKEN}"},
+            timeout=5,
+        ).json()["results"]
+        if answer and all(c["properties"].get("leadflow_score") for c in answer):
+            return answer
+        time.sleep(0.5)
+    raise AssertionError("leadflow wrote no scores to the demo portal in time")
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -82,21 +104,37 @@ def wait_for(url: str, process: subprocess.Popen, seconds: float = 30) -> reques
     raise AssertionError(f"{url} did not answer in {seconds} s")
 
 
-def test_it_serves_health_and_readiness_on_a_fresh_machine(tmp_path):
+def test_make_run_serves_a_demo_funnel_on_a_fresh_machine(tmp_path):
+    """`serve --demo` with no account: ready, and the sandbox's contacts judged and written."""
     port = free_port()
+    database = f"sqlite:///{tmp_path}/var/leadflow.db"
     process = subprocess.Popen(
-        [CONNECTOR, "serve", "--demo", "--port", str(port)],
+        [CONNECTOR, "serve", "--demo", "--demo-contacts", "200", "--port", str(port)],
         cwd=tmp_path,
         text=True,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/var/leadflow.db"},
+        env={
+            **os.environ,
+            "DATABASE_URL": database,
+            "LEADFLOW_CONFIG_DIR": str(SHIPPED_CONFIG),
+            "PYTHONUNBUFFERED": "1",
+        },
     )
     try:
+        sandbox_url = re.search(r"sandbox on (\S+)", process.stdout.readline())[1]
         assert wait_for(f"http://127.0.0.1:{port}/healthz", process).status_code == 200
         ready = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
         assert ready.status_code == 200, ready.text
+        written = wait_for_written_scores(sandbox_url, process)
+        report = run(
+            "report", "--since", "2000-01-01", "--format", "json", env={"DATABASE_URL": database}
+        )
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=20)
+    funnel = json.loads(report.stdout)["overall"]["funnel"]
+    assert len(written) == 100
+    assert {c["properties"]["lifecyclestage"] for c in written} >= {"lead", "subscriber"}
+    assert funnel["salesqualifiedlead"] > 0
     assert (tmp_path / "var" / "leadflow.db").exists()
