@@ -70,6 +70,7 @@ class SandboxOptions:
         "recent_conversion_event_name",
         "hs_email_optout",
         "hubspot_owner_id",
+        "hs_lead_status",
     )
     webhook_max_retries: int = 10
     webhook_backoff_s: float = 60.0
@@ -119,6 +120,7 @@ def create_app(world: World, options: SandboxOptions | None = None) -> Flask:
             max_retries=options.webhook_max_retries,
             backoff_s=options.webhook_backoff_s,
             timeout_s=options.webhook_timeout_s,
+            clock=world.now,
         )
         world.listeners.append(state.webhooks.listen)
     app.extensions["sandbox"] = state

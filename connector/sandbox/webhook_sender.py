@@ -8,7 +8,8 @@ Delivery, as HUBSPOT-API.md §6 reports it:
    100 events [unverified, commonly quoted].
 2. Each request is signed: `X-HubSpot-Signature-v3` = base64(HMAC-SHA256(client
    secret, method + uri + body + timestamp)) with `X-HubSpot-Request-Timestamp`
-   (epoch ms, wall clock), and the v1 headers `X-HubSpot-Signature-Version: v1`,
+   (epoch ms on the world's clock: a simulated portal signs in its own time), and
+   the v1 headers `X-HubSpot-Signature-Version: v1`,
    `X-HubSpot-Signature` = hex(sha256(secret + body)) [sdk/doc].
 3. A 2xx is success; 400, 401, 403, 404 and 405 drop the batch; anything else,
    a timeout (5 s) or a connection failure is retried up to `max_retries` times,
@@ -29,6 +30,7 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import requests
@@ -85,8 +87,9 @@ class WebhookSender:
         max_retries: int = 10,
         backoff_s: float = 60.0,
         timeout_s: float = 5.0,
+        clock: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
     ) -> None:
-        self.url = url
+        self.url, self.clock = url, clock
         self.client_secret = client_secret
         self.portal_id, self.app_id = portal_id, app_id
         self.subscriptions = dict(BASE_SUBSCRIPTIONS)
@@ -210,7 +213,7 @@ class WebhookSender:
         """Sends one batch; None when done (delivered or dropped), else a minimum retry delay."""
         events = [{**event, "attemptNumber": batch.attempt} for event in batch.events]
         body = json.dumps(events, separators=(",", ":"))
-        timestamp = time.time_ns() // 1_000_000
+        timestamp = self.clock()
         headers = {
             "Content-Type": "application/json",
             "X-HubSpot-Signature-Version": "v1",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from hubspot.crm.contacts import (
     PublicGdprDeleteInput,
@@ -55,7 +57,11 @@ def v3_valid(request, url, secret):
 
 
 def test_it_signs_every_request_so_the_sdks_helper_accepts_v3_and_v1():
-    with Receiver() as receiver, sandbox_posting_to(receiver, client_secret="s3cret") as hub:
+    wall_clock = FrozenClock(time.time_ns() // 1_000_000)
+    with (
+        Receiver() as receiver,
+        running_sandbox(clock=wall_clock, webhook_url=receiver.url, client_secret="s3cret") as hub,
+    ):
         add_contacts(hub, 1)
         assert hub.webhooks.drain(5)
 
@@ -65,6 +71,16 @@ def test_it_signs_every_request_so_the_sdks_helper_accepts_v3_and_v1():
     assert Signature.is_valid(
         request["headers"]["x-hubspot-signature"], "s3cret", request["body"], signature_version="v1"
     )
+
+
+def test_it_signs_with_the_worlds_clock_so_a_simulated_portal_is_fresh_in_its_own_time():
+    clock = FrozenClock()
+    with Receiver() as receiver, running_sandbox(clock=clock, webhook_url=receiver.url) as hub:
+        clock.advance(14 * 86_400_000)
+        add_contacts(hub, 1)
+        assert hub.webhooks.drain(5)
+
+    assert receiver.requests[0]["headers"]["x-hubspot-request-timestamp"] == str(clock())
 
 
 def test_it_sends_property_changes_only_for_subscribed_properties():
