@@ -34,6 +34,7 @@ from connector.sync import (
     daily_slot,
     hourly_slot,
 )
+from connector.sync.setup import ensure_properties
 from connector.workflows import Config, ConfigReloader
 
 log = structlog.get_logger(__name__)
@@ -61,6 +62,7 @@ class Connector:
     dispatcher: Dispatcher = field(init=False)
     puller: Puller = field(init=False)
     _properties_of: str = field(init=False, default="")
+    _portal_ready_for: str = field(init=False, default="")
 
     def __post_init__(self) -> None:
         owners = OwnerDirectory(self.gateway)
@@ -87,8 +89,22 @@ class Connector:
             total += done
         return total
 
+    def prepare_portal(self) -> list[str]:
+        """Create the custom properties the write-back needs, once per config version;
+        return the names created (none when the portal is ready)."""
+        config = self.current_config()
+        if config.version == self._portal_ready_for:
+            return []
+        created = ensure_properties(self.gateway, config.ruleset.writeback)
+        self._portal_ready_for = config.version
+        if created:
+            log.info("hubspot.properties_created", properties=created)
+        return created
+
     def dispatch_due(self) -> int:
-        """Send effects until none is due (or HubSpot asks us to pause); return how many sent."""
+        """Send effects until none is due (or HubSpot asks us to pause); return how many sent.
+        The portal is prepared first, so no write-back names a property HubSpot lacks."""
+        self.prepare_portal()
         total = 0
         while True:
             outcome = self.dispatcher.run_once()

@@ -12,7 +12,6 @@ from rich.table import Table
 
 from connector.cli.context import CliContext
 from connector.store import QueueItem
-from connector.sync.setup import ensure_properties
 
 
 @click.command()
@@ -156,6 +155,5 @@ def hubspot() -> None:
 @click.pass_obj
 def setup(context: CliContext) -> None:
     """Create leadflow's property group and custom contact properties (safe to repeat)."""
-    connector = context.connector
-    created = ensure_properties(connector.gateway, connector.config.current.ruleset.writeback)
+    created = context.connector.prepare_portal()
     click.echo(f"created {', '.join(created)}" if created else "all properties already exist")

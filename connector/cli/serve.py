@@ -14,7 +14,6 @@ from connector import store as store_room
 from connector.app import create_app
 from connector.cli.context import CliContext
 from connector.sandbox import running_sandbox
-from connector.sync.setup import ensure_properties
 
 log = structlog.get_logger(__name__)
 DEMO_CONTACTS = 500
@@ -107,7 +106,7 @@ def serve(
 def _first_demo_pass(connector) -> None:
     """Set the sandbox portal up and pull its contacts, so the dashboard opens populated."""
     try:
-        ensure_properties(connector.gateway, connector.config.current.ruleset.writeback)
+        connector.prepare_portal()
         connector.puller.run()
         connector.dispatch_due()
     except Exception:

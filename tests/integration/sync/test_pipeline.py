@@ -1,0 +1,39 @@
+"""From a form submission to a decision written in HubSpot: webhooks, inbox, write-back."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.live import Clock, live_connector
+
+DECISION_MAKER = {
+    "email": "dm@bigco.test",
+    "firstname": "Dana",
+    "jobtitle": "VP Marketing",
+    "company": "BigCo",
+    "hs_buying_role": "DECISION_MAKER",
+    "budget": "50k_250k",
+    "challenge": "We cannot see which campaigns produce pipeline.",
+}
+
+
+@pytest.fixture
+def live(store):
+    with live_connector(store, Clock()) as live:
+        yield live
+
+
+def test_a_contact_us_submission_ends_as_an_sql_written_back_with_one_call_task(live):
+    live.submit_form("contact", DECISION_MAKER, page="/site/contact")
+    live.settle()
+
+    contact = live.hubspot_contact(
+        "dm@bigco.test", "leadflow_score", "leadflow_reason", "hubspot_owner_id"
+    )
+    tasks = live.hubspot_tasks()
+    assert contact["lifecyclestage"] == "salesqualifiedlead"
+    assert float(contact["leadflow_score"]) >= 30
+    assert "Asked to be contacted" in contact["leadflow_reason"]
+    assert len(tasks) == 1
+    assert tasks[0]["hs_task_type"] == "CALL"
+    assert tasks[0]["hubspot_owner_id"] == contact["hubspot_owner_id"]
