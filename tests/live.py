@@ -68,13 +68,17 @@ class Live:
         return how many effects were sent."""
         sent = 0
         for _ in range(QUIET_ROUNDS):
-            assert self.hub.webhooks.drain(10), "the sandbox could not deliver its webhooks"
+            assert self._delivered(10), "the sandbox could not deliver its webhooks"
             processed = self.connector.drain_inbox()
             dispatched = self.connector.dispatch_due()
             sent += dispatched
-            if not processed and not dispatched and self.hub.webhooks.drain(0):
+            if not processed and not dispatched and self._delivered(0):
                 return sent
         raise AssertionError(f"still busy after {QUIET_ROUNDS} rounds")
+
+    def _delivered(self, timeout: float) -> bool:
+        webhooks = self.hub.sandbox.webhooks
+        return webhooks is None or webhooks.drain(timeout)
 
     def submit_form(self, form: str, fields: dict[str, str], page: str = "/site/") -> None:
         """A prospect fills in one of the demo forms (newsletter, ebook, webinar, contact)."""
@@ -82,7 +86,9 @@ class Live:
             f"{self.hub.base_url}/submissions/v3/integration/submit/"
             f"{self.hub.state.portal_id}/{DEMO_FORMS[form].guid}",
             json={
-                "fields": [{"objectTypeId": "0-1", "name": k, "value": v} for k, v in fields.items()],
+                "fields": [
+                    {"objectTypeId": "0-1", "name": k, "value": v} for k, v in fields.items()
+                ],
                 "context": {"pageUri": f"https://demo.leadflow.test{page}", "pageName": form},
             },
             timeout=5,
@@ -110,6 +116,16 @@ class Live:
         """Every single-send email request HubSpot received, oldest first."""
         with self.hub.state.lock:
             return list(self.hub.state.sends)
+
+    def hubspot_privacy_delete(self, contact_id: str) -> None:
+        """HubSpot's GDPR delete: the contact is erased for good."""
+        answer = requests.post(
+            f"{self.hub.base_url}/crm/v3/objects/contacts/gdpr-delete",
+            json={"objectId": contact_id},
+            headers={"Authorization": f"Bearer {self.hub.token}"},
+            timeout=5,
+        )
+        assert answer.status_code == 204, answer.text
 
     def hubspot_update(self, contact_id: str, **properties: str) -> None:
         """A person changes the contact in HubSpot (sales, an admin, an import)."""
@@ -145,20 +161,17 @@ def live_connector(
     **sandbox_options,
 ) -> Iterator[Live]:
     """leadflow's HTTP app on a loopback port, a sandbox posting webhooks to it with
-    `owners` sales reps, and a Connector over both, all on `clock`."""
+    `owners` sales reps, and a Connector over both, all on `clock`.
+    `webhook_url=None` starts a portal that sends no webhooks (only the sync sees it)."""
     settings = live_settings(store.engine.url.render_as_string(hide_password=False), config_dir)
     server = make_server("127.0.0.1", 0, create_app(settings, store, clock), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_port}"
     sandbox_options.setdefault("webhook_backoff_s", 0.05)
+    sandbox_options.setdefault("webhook_url", f"{url}/webhooks/hubspot")
     try:
-        with running_sandbox(
-            contacts=contacts,
-            clock=clock.ms,
-            webhook_url=f"{url}/webhooks/hubspot",
-            **sandbox_options,
-        ) as hub:
+        with running_sandbox(contacts=contacts, clock=clock.ms, **sandbox_options) as hub:
             with hub.state.lock:
                 for index in range(owners if not contacts else 0):
                     hub.state.add_owner(f"rep{index}@demo.test", f"Rep{index}", "Sales")

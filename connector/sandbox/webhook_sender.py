@@ -96,6 +96,7 @@ class WebhookSender:
         self.subscriptions.update({f"propertyChange:{p}": 10 + i for i, p in enumerate(properties)})
         self.max_retries, self.backoff_s, self.timeout_s = max_retries, backoff_s, timeout_s
         self.deliveries: list[Delivery] = []
+        self.emitted: list[dict] = []
         self._fresh: deque[dict] = deque()
         self._retries: list[_Batch] = []
         self._in_flight = 0
@@ -142,8 +143,10 @@ class WebhookSender:
         return next(self._event_ids)
 
     def emit(self, events: list[dict]) -> None:
-        """Queues ready-made events (a script's way in); they go out in arrival order."""
+        """Queues ready-made events (a script's way in); they go out in arrival order.
+        `emitted` keeps each one, so a test can deliver it again as HubSpot's retries do."""
         with self._cond:
+            self.emitted.extend(events)
             self._fresh.extend(events)
             self._cond.notify_all()
 

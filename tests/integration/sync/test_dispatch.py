@@ -1,0 +1,67 @@
+"""Dispatch survives a process killed between HubSpot accepting an effect and leadflow
+recording it: the effect comes back in doubt and is reconciled, never sent twice."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from connector.sandbox import DEMO_CLIENT_SECRET
+from tests.integration.sync.test_pipeline import DECISION_MAKER
+from tests.live import SHIPPED_CONFIG, Clock, live_connector
+
+LEASE = timedelta(minutes=2)
+
+
+def dispatch_in_a_process(live, failpoints: str) -> subprocess.CompletedProcess:
+    """The real `connector dispatch`, armed to SIGKILL itself at a failpoint."""
+    return subprocess.run(
+        [sys.executable, "-m", "connector.cli", "--env-file", "/dev/null", "dispatch"],
+        env={
+            **os.environ,
+            "DATABASE_URL": live.store.engine.url.render_as_string(hide_password=False),
+            "LEADFLOW_CONFIG_DIR": str(SHIPPED_CONFIG),
+            "HUBSPOT_BASE_URL": live.hub.base_url,
+            "HUBSPOT_ACCESS_TOKEN": live.hub.token,
+            "HUBSPOT_CLIENT_SECRET": DEMO_CLIENT_SECRET,
+            "LEADFLOW_FAILPOINTS": failpoints,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    "failpoint",
+    [
+        # HubSpot created the task; the process died before recording it
+        "dispatch.after_hubspot_accepted:2",
+        # the process died after recording, before moving on
+        "dispatch.after_mark_sent:2",
+        # the process died right after claiming, before any call
+        "dispatch.after_claim:1",
+    ],
+)
+def test_a_killed_dispatch_creates_no_second_task(store, failpoint):
+    with live_connector(store, Clock()) as live:
+        live.submit_form("contact", DECISION_MAKER, page="/site/contact")
+        live.hub.webhooks.drain(10)
+        live.connector.drain_inbox()
+        live.connector.prepare_portal()
+
+        killed = dispatch_in_a_process(live, failpoint)
+        live.clock.now = datetime.now(UTC) + LEASE + timedelta(seconds=1)
+        live.settle()
+
+        tasks = live.hubspot_tasks()
+        contact = live.hubspot_contact("dm@bigco.test", "leadflow_score")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert len(tasks) == 1
+    assert contact["lifecyclestage"] == "salesqualifiedlead"
+    assert live.store.outbox_depth().get("sending", 0) == 0

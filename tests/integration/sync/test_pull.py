@@ -1,0 +1,73 @@
+"""The hourly pull: finds what no webhook announced, resumes a killed backfill,
+and never writes to HubSpot what HubSpot already holds."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.sync.test_pipeline import DECISION_MAKER
+from tests.live import Clock, live_connector
+
+SEARCHES = "/crm/v3/objects/contacts/search"
+UPDATES = "/crm/v3/objects/contacts/batch/update"
+
+
+class Killed(Exception):
+    """Stands for the process dying right after a committed page."""
+
+
+def test_the_next_sync_finds_a_change_no_webhook_announced(store):
+    with live_connector(store, Clock(), webhook_url=None) as live:
+        live.connector.puller.run()
+        live.clock.advance(minutes=10)
+        live.submit_form("contact", DECISION_MAKER, page="/site/contact")
+        live.clock.advance(hours=1)
+
+        outcome = live.connector.puller.run()
+        live.settle()
+
+        contact = live.hubspot_contact("dm@bigco.test", "leadflow_score")
+    assert (outcome.resumed, outcome.contacts) == (False, 1)
+    assert contact["lifecyclestage"] == "salesqualifiedlead"
+    assert contact["leadflow_score"]
+
+
+def test_a_backfill_killed_half_way_resumes_without_reading_again(store):
+    with live_connector(store, Clock(), contacts=450, webhook_url=None) as live:
+        read: list[int] = []
+
+        def die_after_two_pages(phase: str, count: int) -> None:
+            if phase == "contacts":
+                read.append(count)
+                if len(read) == 2:
+                    raise Killed
+
+        live.connector.puller.progress = die_after_two_pages
+        with pytest.raises(Killed):
+            live.connector.puller.run()
+        committed = live.store.contact_count()
+        live.connector.puller.progress = lambda phase, count: None
+
+        outcome = live.connector.puller.run()
+
+    assert committed == sum(read) >= 300
+    assert outcome.resumed
+    # only the contacts at the checkpoint's own timestamp are read again (ties are possible)
+    assert 450 - committed <= outcome.contacts <= 450 - committed + 1
+    assert live.store.contact_count() == 450
+
+
+def test_properties_hubspot_already_holds_are_not_written_again(store):
+    with live_connector(store, Clock(), contacts=60, webhook_url=None) as live:
+        live.connector.puller.run()
+        first = live.settle()
+        writes = live.hub.request_log.count("POST", UPDATES)
+        live.clock.advance(minutes=1)
+
+        outcome = live.connector.puller.run(full=True)
+        second = live.settle()
+
+        assert first >= 60
+        assert outcome.contacts == 60
+        assert second == 0
+        assert live.hub.request_log.count("POST", UPDATES) == writes
