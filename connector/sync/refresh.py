@@ -66,6 +66,11 @@ def _observed_at(contact: Contact, stage: str, fallback: datetime) -> datetime:
         return fallback
 
 
+def _settled(known: StoredContact) -> dict[str, str]:
+    values = {"lifecyclestage": known.stage, "hubspot_owner_id": known.owner_id}
+    return {name: value for name, value in values.items() if value}
+
+
 class Refresher:
     """Evaluates contacts and, in one transaction per batch, stores the verdicts,
     the transitions and the effects the planners ask for."""
@@ -96,6 +101,27 @@ class Refresher:
             if cursor is not None:
                 self.store.save_cursor(connection, *cursor, now)
         return outcome
+
+    def rejudge(self, contact_ids: Sequence[str]) -> RefreshOutcome:
+        """Judge stored contacts again on their stored facts, without asking HubSpot:
+        the nightly pass, so faded engagement is written back and stages follow.
+
+        The stage and owner are the ones leadflow last settled (HubSpot's as last
+        read, or what leadflow decided and writes back), so a pass never replays
+        a transition or hands a contact to a second rep of the round robin.
+        """
+        now, config = self._clock(), self._config()
+        with self.store.writing() as connection:
+            stored = self.store.stored_contacts(connection, contact_ids)
+            contacts = [
+                Contact(
+                    known.id,
+                    {**known.properties, **_settled(known)},
+                    known.hubspot_updated_at,
+                )
+                for known in stored.values()
+            ]
+            return self._judge(connection, contacts, config, now)
 
     def _judge(
         self, connection: Connection, contacts: Sequence[Contact], config, now: datetime
