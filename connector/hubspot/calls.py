@@ -114,8 +114,6 @@ class CallRunner:
         status = int(exc.status or 0)
         self._tally.record_call(endpoint.name, str(status))
         headers = dict(exc.headers or {})
-        if limiter is not None and headers:
-            limiter.observe(headers)
         error = error_from_response(
             status,
             exc.body,
@@ -124,6 +122,9 @@ class CallRunner:
             now=self._now(),
             account_timezone=self._account_timezone,
         )
+        # A daily-limit answer's window headers say nothing of the next window's room.
+        if limiter is not None and headers and not isinstance(error, DailyLimitReached):
+            limiter.observe(headers)
         if isinstance(error, RateLimited | DailyLimitReached):
             self._tally.record_rate_limited(error.policy)
             log.warning(

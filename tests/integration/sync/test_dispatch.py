@@ -65,3 +65,26 @@ def test_a_killed_dispatch_creates_no_second_task(store, failpoint):
     assert len(tasks) == 1
     assert contact["lifecyclestage"] == "salesqualifiedlead"
     assert live.store.outbox_depth().get("sending", 0) == 0
+
+
+def test_a_daily_limit_pauses_dispatch_until_midnight_and_drops_nothing(store):
+    with live_connector(store, Clock()) as live:
+        live.submit_form("contact", DECISION_MAKER, page="/site/contact")
+        live.hub.webhooks.drain(10)
+        live.connector.drain_inbox()
+        live.connector.prepare_portal()
+        live.hub.sandbox.limiter.daily_limit = 0
+
+        paused = live.connector.dispatcher.run_once()
+        waiting = live.store.outbox_depth()
+        live.clock.now = paused.paused_until + timedelta(seconds=1)
+        live.hub.sandbox.limiter.daily_limit = 1_000
+        sent = live.settle()
+
+        tasks = live.hubspot_tasks()
+    assert paused.paused_until == datetime(2026, 11, 24, tzinfo=UTC)
+    assert (paused.sent, paused.parked, paused.dropped) == (0, 0, 0)
+    assert waiting == {"pending": 2}
+    # the two waiting effects, then the next day's write-back of the decayed score
+    assert sent == 3
+    assert len(tasks) == 1
