@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, delete, func, select, update
 
+from connector import failpoints
 from connector.store import queue
 from connector.store.records import ClaimedEvent, InboxEvent, QueueItem
 from connector.store.tables import inbox_events
@@ -63,7 +64,10 @@ class InboxQueries:
             else nullcontext()
         )
         with turn, self.writing() as connection:
-            return len(insert_new(connection, inbox_events, rows, ["identity"]))
+            new = len(insert_new(connection, inbox_events, rows, ["identity"]))
+            failpoints.hit("inbox.before_commit")
+        failpoints.hit("inbox.after_commit")
+        return new
 
     def claim_inbox_events(
         self, worker: str, now: datetime, limit: int = 500, lease: timedelta = timedelta(minutes=5)

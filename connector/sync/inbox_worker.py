@@ -18,6 +18,7 @@ from datetime import datetime
 import structlog
 from prometheus_client import Counter
 
+from connector import failpoints
 from connector.hubspot import Gateway, HubSpotError
 from connector.store import ClaimedEvent, Store
 from connector.sync.refresh import Refresher, RefreshOutcome
@@ -91,6 +92,7 @@ class InboxWorker:
         events = self.store.claim_inbox_events(self.worker_id, self.clock(), self.batch)
         if not events:
             return 0
+        failpoints.hit("inbox.after_claim")
         plan = triage(events)
         try:
             self._forget(plan.forget)

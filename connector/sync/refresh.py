@@ -13,6 +13,7 @@ from datetime import UTC, datetime, time, timedelta
 import structlog
 from sqlalchemy import Connection
 
+from connector import failpoints
 from connector.domain import Activity, Contact, Owner, Stage, stage_rank
 from connector.lifecycle import Evaluation, evaluate
 from connector.store import Store, StoredContact, TransitionRecord
@@ -100,6 +101,8 @@ class Refresher:
             self.store.finish_inbox_events(connection, finished_events)
             if cursor is not None:
                 self.store.save_cursor(connection, *cursor, now)
+            failpoints.hit("refresh.after_evaluation")
+        failpoints.hit("refresh.after_commit")
         return outcome
 
     def rejudge(self, contact_ids: Sequence[str]) -> RefreshOutcome:
