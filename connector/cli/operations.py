@@ -11,6 +11,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
 from connector.cli.context import CliContext
+from connector.services import utc_now
 from connector.store import QueueItem
 
 
@@ -52,7 +53,9 @@ def sync(context: CliContext, full: bool) -> None:
 def dispatch(context: CliContext) -> None:
     """Send every due effect (property writes, emails, tasks) to HubSpot (one pass)."""
     sent = context.connector.dispatch_due()
-    click.echo(f"sent {sent} effects; outbox now {context.store.outbox_depth() or 'empty'}")
+    left = context.store.outbox_depth()
+    waiting = ", ".join(f"{count} {state}" for state, count in sorted(left.items()))
+    click.echo(f"sent {sent} effects; outbox: {waiting or 'empty'}")
 
 
 @click.command()
@@ -76,7 +79,13 @@ def worker(context: CliContext, once: bool) -> None:
         scheduler.shutdown()
 
 
-def _queue_table(title: str, items: list[QueueItem]) -> Table:
+def _show_queue(name: str, depth: dict[str, int], items: list[QueueItem]) -> None:
+    """The queue's counts by state, then the listed items (or a line saying there are none)."""
+    counts = ", ".join(f"{count} {state}" for state, count in sorted(depth.items()))
+    title = f"{name}: {counts or 'empty'}"
+    if not items:
+        click.echo(f"{title}; nothing in the listed states")
+        return
     table = Table(title=title)
     for column in ("id", "key", "kind", "contact", "state", "attempts", "due", "error"):
         table.add_column(column)
@@ -91,7 +100,7 @@ def _queue_table(title: str, items: list[QueueItem]) -> Table:
             item.due_at.isoformat(timespec="seconds"),
             (item.error or "")[:80],
         )
-    return table
+    Console().print(table)
 
 
 @click.group(invoke_without_command=True)
@@ -108,7 +117,7 @@ def inbox(context: click.Context, states: tuple[str, ...]) -> None:
     """List webhook events waiting or parked after repeated failures."""
     if context.invoked_subcommand is None:
         store = context.obj.store
-        Console().print(_queue_table(f"inbox {store.inbox_depth()}", store.list_inbox(states)))
+        _show_queue("inbox", store.inbox_depth(), store.list_inbox(states))
 
 
 @inbox.command("retry")
@@ -116,7 +125,7 @@ def inbox(context: click.Context, states: tuple[str, ...]) -> None:
 @click.pass_obj
 def inbox_retry(context: CliContext, ids: tuple[int, ...]) -> None:
     """Put parked events (all, or those with the given ids) back in line."""
-    count = context.store.requeue_inbox(context.connector.clock(), ids)
+    count = context.store.requeue_inbox(utc_now(), ids)
     click.echo(f"requeued {count} events")
 
 
@@ -134,7 +143,7 @@ def outbox(context: click.Context, states: tuple[str, ...]) -> None:
     """List effects waiting to be sent, in flight, or parked on a permanent error."""
     if context.invoked_subcommand is None:
         store = context.obj.store
-        Console().print(_queue_table(f"outbox {store.outbox_depth()}", store.list_outbox(states)))
+        _show_queue("outbox", store.outbox_depth(), store.list_outbox(states))
 
 
 @outbox.command("retry")
@@ -142,7 +151,7 @@ def outbox(context: click.Context, states: tuple[str, ...]) -> None:
 @click.pass_obj
 def outbox_retry(context: CliContext, ids: tuple[int, ...]) -> None:
     """Put parked effects (all, or those with the given ids) back in line."""
-    count = context.store.requeue_effects(context.connector.clock(), ids)
+    count = context.store.requeue_effects(utc_now(), ids)
     click.echo(f"requeued {count} effects")
 
 

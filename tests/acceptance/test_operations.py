@@ -1,0 +1,71 @@
+"""Operators' commands on a live portal: the queues, retries, one pass of each job."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from connector.sandbox import DEMO_CLIENT_SECRET
+from tests.integration.sync.test_pipeline import DECISION_MAKER
+from tests.live import SHIPPED_CONFIG, Clock, live_connector
+
+
+def connector(live, *args: str) -> subprocess.CompletedProcess:
+    """The real `connector` command against the live portal and store."""
+    return subprocess.run(
+        [sys.executable, "-m", "connector.cli", "--env-file", "/dev/null", *args],
+        env={
+            **os.environ,
+            "DATABASE_URL": live.store.engine.url.render_as_string(hide_password=False),
+            "LEADFLOW_CONFIG_DIR": str(SHIPPED_CONFIG),
+            "HUBSPOT_BASE_URL": live.hub.base_url,
+            "HUBSPOT_ACCESS_TOKEN": live.hub.token,
+            "HUBSPOT_CLIENT_SECRET": DEMO_CLIENT_SECRET,
+            "COLUMNS": "200",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def live(store):
+    with live_connector(store, Clock(), webhook_url=None) as live:
+        yield live
+
+
+def test_setup_creates_the_properties_once(live):
+    first, again = connector(live, "hubspot", "setup"), connector(live, "hubspot", "setup")
+
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("created leadflow_score, ")
+    assert again.stdout == "all properties already exist\n"
+
+
+def test_effects_hubspot_refuses_are_parked_listed_and_retried(live):
+    live.submit_form("contact", DECISION_MAKER, page="/site/contact")
+    assert connector(live, "sync").stdout.startswith("synced 1 contacts: 1 stage changes")
+    contact_id = live.hubspot_contact("dm@bigco.test")["hs_object_id"]
+    deleted = requests.delete(
+        f"{live.hub.base_url}/crm/v3/objects/contacts/{contact_id}",
+        headers={"Authorization": f"Bearer {live.hub.token}"},
+        timeout=5,
+    )
+    assert deleted.status_code == 204
+
+    dispatched = connector(live, "dispatch")
+    listed = connector(live, "outbox")
+    retried = connector(live, "outbox", "retry")
+
+    assert dispatched.stdout == "sent 0 effects; outbox: 2 parked\n"
+    assert "outbox: 2 parked" in listed.stdout
+    assert "The association target contacts" in listed.stdout
+    assert "update_contact" in listed.stdout and "create_task" in listed.stdout
+    assert retried.stdout == "requeued 2 effects\n"
+    assert live.store.outbox_depth() == {"pending": 2}
+    assert connector(live, "inbox").stdout == "inbox: empty; nothing in the listed states\n"
