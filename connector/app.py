@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, redirect, url_for
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from connector import reports, webhooks
@@ -34,6 +34,10 @@ def create_app(
     app.extensions["leadflow.store"] = store or Store.from_url(settings.database_url)
     app.extensions["leadflow.clock"] = clock
     app.register_blueprint(webhooks.blueprint)
+
+    @app.get("/")
+    def home():
+        return redirect(url_for("dashboard.dashboard"))
 
     @app.get("/healthz")
     def healthz():

@@ -46,3 +46,9 @@ def test_it_exports_prometheus_metrics(client):
     assert response.status_code == 200
     assert response.content_type.startswith("text/plain")
     assert b"python_info" in response.data
+
+
+def test_it_opens_on_the_dashboard(client):
+    answer = client.get("/")
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == "/dashboard"
