@@ -72,6 +72,20 @@ def _settled(known: StoredContact) -> dict[str, str]:
     return {name: value for name, value in values.items() if value}
 
 
+def _earned_at(contact: Contact, evaluation: Evaluation, fallback: datetime) -> datetime:
+    """When a contact first seen (a backfill) earned its stage: the latest activity behind
+    the stage rules, else HubSpot's date for the stage, so the funnel's history stays true."""
+    times = [
+        evidence.activity.occurred_at
+        for reason in evaluation.stage_reasons
+        for evidence in reason.evidence
+        if evidence.activity is not None
+    ]
+    stage = evaluation.transition.to_stage if evaluation.transition else ""
+    earned = max(times, default=None) or _observed_at(contact, stage, fallback)
+    return min(earned, fallback)
+
+
 class Refresher:
     """Evaluates contacts and, in one transaction per batch, stores the verdicts,
     the transitions and the effects the planners ask for."""
@@ -231,7 +245,7 @@ class Refresher:
                     move.from_stage,
                     move.to_stage,
                     "advance",
-                    move.at,
+                    move.at if known else _earned_at(contact, evaluation, move.at),
                     reasons_record(evaluation),
                     evaluation.config_version,
                 )

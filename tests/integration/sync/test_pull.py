@@ -32,6 +32,19 @@ def test_the_next_sync_finds_a_change_no_webhook_announced(store):
     assert contact["leadflow_score"]
 
 
+def test_a_backfill_dates_each_stage_by_the_activity_that_earned_it(store):
+    with live_connector(store, Clock(), webhook_url=None) as live:
+        submitted = live.clock.advance(minutes=10)
+        live.submit_form("contact", DECISION_MAKER, page="/site/contact")
+        live.clock.advance(days=3)
+
+        live.connector.puller.run()
+
+        contact_id = live.hubspot_contact("dm@bigco.test")["hs_object_id"]
+        (transition,) = live.store.transitions_of(contact_id)
+    assert (transition.to_stage, transition.at) == ("salesqualifiedlead", submitted)
+
+
 def test_a_backfill_killed_half_way_resumes_without_reading_again(store):
     with live_connector(store, Clock(), contacts=450, webhook_url=None) as live:
         read: list[int] = []
