@@ -5,7 +5,7 @@ Every API request passes the same gate, in HubSpot's order:
 2. rate limits (limits.py), else 429 with HubSpot's body;
 3. fault injection (limits.py): 5xx, 429, slow, timeout or a dropped connection;
 4. the route; `ApiError` becomes HubSpot's error body.
-Each answered request is written to the request log. The public form
+Each request is written to the request log once, a dropped one with status 0. The public form
 submission endpoint and the demo site need no token and are not rate limited.
 """
 
@@ -18,7 +18,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from flask import Flask, g, request
+from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -180,11 +180,8 @@ def _fault(state: Sandbox):
         time.sleep(rule.delay_s)
         return None
     if rule.kind == "drop":
-        connection = request.environ.get("werkzeug.socket")
-        _record(state, 0)
-        if connection is not None:
-            connection.shutdown(socket.SHUT_RDWR)
-        raise ConnectionResetError("sandbox fault: connection dropped")
+        g.dropped = True
+        return DroppedConnection()
     if rule.kind == "429":
         return rate_limit_body("TEN_SECONDLY_ROLLING"), 429
     message = "Internal error" if rule.kind == "500" else "Service unavailable, try again later"
@@ -195,6 +192,21 @@ def _fault(state: Sandbox):
         "category": "INTERNAL_ERROR",
     }
     return body, int(rule.kind)
+
+
+class DroppedConnection(Response):
+    """A response that is never sent: serving it closes the connection without an answer.
+
+    It passes through `after_request` like any answer, so the request is logged
+    once (status 0) before the client sees the connection go; werkzeug takes the
+    ConnectionResetError for a client that went away and sends nothing more.
+    """
+
+    def __call__(self, environ, start_response):
+        connection = environ.get("werkzeug.socket")
+        if connection is not None:
+            connection.shutdown(socket.SHUT_RDWR)
+        raise ConnectionResetError("sandbox fault: connection dropped")
 
 
 def _batch_size() -> int | None:
@@ -223,7 +235,7 @@ def _record(state: Sandbox, status: int) -> None:
 def _log(response):
     for name, value in g.get("rate_headers", {}).items():
         response.headers[name] = value
-    _record(_state(), response.status_code)
+    _record(_state(), 0 if g.get("dropped") else response.status_code)
     return response
 
 
