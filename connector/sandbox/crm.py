@@ -186,7 +186,7 @@ def search_objects(object_type: str):
     query = parse_query(json_body(), store.object_type)
     world = sandbox().world
     with world.lock:
-        total, page, next_after = run_search(store.records.values(), query, store.registry)
+        total, page, next_after = run_search(store, query)
         results = [record.to_json(query.properties) for record in page]
     more = {"paging": {"next": {"after": str(next_after)}}} if next_after is not None else {}
     return {"total": total, "results": results, **more}

@@ -20,6 +20,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from connector.sandbox.modified_index import ModifiedIndex
 from connector.sandbox.properties import STAGES, Property, PropertyRegistry
 from connector.sandbox.shapes import ApiError, JsonObject, iso, parse_time, validation_error
 
@@ -132,6 +133,7 @@ class ObjectStore:
         self.registry = registry
         self.records: dict[int, Record] = {}
         self.by_email: dict[str, int] = {}
+        self.modified = ModifiedIndex()
         self._next_id = next_id
         self._notify = notify
 
@@ -230,6 +232,8 @@ class ObjectStore:
         record.updated_ms = now_ms
         for name in MODIFIED:
             record.props[name] = iso(now_ms)
+        if not record.archived:
+            self.modified.touch(record.id, now_ms)
         return changed
 
     def archive(self, record: Record, now_ms: int, *, privacy: bool = False) -> None:
@@ -239,6 +243,7 @@ class ObjectStore:
         else:
             record.archived = True
             record.archived_ms = now_ms
+        self.modified.discard(record.id)
         self._reindex_email(record.id, record.props.get("email", ""), "")
         kind = "privacyDeletion" if privacy else "deletion"
         self._notify(Change(kind, self.object_type, record.id, now_ms))

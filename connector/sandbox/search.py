@@ -1,4 +1,8 @@
-"""CRM search: filter evaluation, sorting and paging, as pure functions.
+"""CRM search: filter evaluation, sorting and paging over one object store.
+
+A search is answered from the store's modified-time index when it filters a
+range of `lastmodifieddate`/`hs_lastmodifieddate` or sorts by one (see
+`index_plan`), else by scanning every live record; both give the same answer.
 
 Rules served [spec unless tagged]:
 - Filters inside a group are ANDed, groups are ORed [doc]. At most 5 groups,
@@ -20,11 +24,14 @@ Rules served [spec unless tagged]:
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
-from collections.abc import Iterable
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 
-from connector.sandbox.objects import Record
+from connector.sandbox.modified_index import Key
+from connector.sandbox.objects import MODIFIED, ObjectStore, Record
 from connector.sandbox.properties import PropertyRegistry
 from connector.sandbox.shapes import JsonObject, parse_time, validation_error
 
@@ -58,6 +65,7 @@ OPERATORS = {
     "NOT_CONTAINS_TOKEN",
 }
 MATCHES_UNSET = {"NEQ", "NOT_IN", "NOT_HAS_PROPERTY", "NOT_CONTAINS_TOKEN"}
+RANGE = {"GT", "GTE", "LT", "LTE", "EQ", "BETWEEN"}
 QUERY_PROPERTIES = ("email", "firstname", "lastname", "company", "phone")
 
 
@@ -163,35 +171,138 @@ def matches_filter(record: Record, item: JsonObject, registry: PropertyRegistry)
     }[operator]
 
 
-def _matches(record: Record, query: Query, registry: PropertyRegistry) -> bool:
-    if query.groups and not any(
-        all(matches_filter(record, item, registry) for item in group) for group in query.groups
+def _matches(
+    record: Record,
+    groups: tuple[tuple[JsonObject, ...], ...],
+    text: str | None,
+    registry: PropertyRegistry,
+) -> bool:
+    if groups and not any(
+        all(matches_filter(record, item, registry) for item in group) for group in groups
     ):
         return False
-    if query.text:
-        needle = str(query.text).lower()
+    if text:
+        needle = str(text).lower()
         return any(needle in record.props.get(name, "").lower() for name in QUERY_PROPERTIES)
     return True
 
 
-def run_search(
-    records: Iterable[Record], query: Query, registry: PropertyRegistry
-) -> tuple[int, list[Record], int | None]:
-    """(total, this page, next `after` or None) for live records matching the query."""
+def run_search(store: ObjectStore, query: Query) -> tuple[int, list[Record], int | None]:
+    """(total, this page, next `after` or None) for live records matching the query.
+
+    Served from the modified-time index when `index_plan` finds a range or a
+    sort it answers (cost: the range, or `after + limit` when the index
+    answers every filter), else by scanning every record (cost: the portal).
+    Both give the same answer.
+    """
     if query.after >= MAX_RESULTS:
         raise validation_error(
             f"Paging past {MAX_RESULTS} results is not supported: a search query returns "
             f"at most {MAX_RESULTS} results (after={query.after}).",
         )
-    found = [
-        record for record in records if not record.archived and _matches(record, query, registry)
-    ]
+    plan = index_plan(query, store.registry)
+    if plan is None:
+        found = [
+            record
+            for record in store.live()
+            if _matches(record, query.groups, query.text, store.registry)
+        ]
+        return _page(_ordered(found, query, store.registry), query)
+    keys = store.modified.keys()
+    start, stop = store.modified.span(plan.low_ms, plan.high_ms)
+    positions: Sequence[int] = range(start, stop)
+    if plan.rest or query.text:
+        rest = (plan.rest,) if plan.rest else ()
+        positions = [
+            p
+            for p in positions
+            if _matches(store.records[keys[p][1]], rest, query.text, store.registry)
+        ]
+    if not plan.sorted:
+        found = [store.records[keys[p][1]] for p in positions]
+        return _page(_ordered(found, query, store.registry), query)
+    walk = _newest_first(positions, keys) if query.descending else iter(positions)
+    total, end = _bounds(len(positions), query)
+    page = [store.records[keys[p][1]] for p in islice(walk, query.after, end)]
+    return total, page, (end if end < total else None)
+
+
+def _bounds(total: int, query: Query) -> tuple[int, int]:
+    """(total, end of this page): a page stops at the results, the limit and the 10,000 cap."""
+    return total, min(query.after + query.limit, total, MAX_RESULTS)
+
+
+def _page(found: list[Record], query: Query) -> tuple[int, list[Record], int | None]:
+    total, end = _bounds(len(found), query)
+    return total, found[query.after : end], (end if end < total else None)
+
+
+def _ordered(found: list[Record], query: Query, registry: PropertyRegistry) -> list[Record]:
     found.sort(key=lambda record: record.id)
     if query.sort_property:
-        found = _sorted(found, query.sort_property, query.descending, registry)
-    end = min(query.after + query.limit, len(found), MAX_RESULTS)
-    page = found[query.after : end]
-    return len(found), page, (end if end < len(found) else None)
+        return _sorted(found, query.sort_property, query.descending, registry)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class IndexPlan:
+    """What the modified-time index answers: records modified in [low_ms, high_ms], in
+    index order if `sorted`; `rest` are the filters still to check on each of them."""
+
+    low_ms: int
+    high_ms: int
+    rest: tuple[JsonObject, ...]
+    sorted: bool
+
+
+def index_plan(query: Query, registry: PropertyRegistry) -> IndexPlan | None:
+    """The index's part of a query, or None when it cannot help.
+
+    It helps a query of at most one filter group (several groups are ORed)
+    that filters a modified-time property with a range operator, or sorts by
+    one. Times are whole milliseconds, so `GT t` is `>= t + 1` and `LT t` is
+    `<= t - 1`.
+    """
+    if len(query.groups) > 1:
+        return None
+    indexed = {
+        name
+        for name in MODIFIED
+        if (prop := registry.get(name)) is not None and prop.type == "datetime"
+    }
+    group = query.groups[0] if query.groups else ()
+    ranges = [f for f in group if f["propertyName"] in indexed and f["operator"] in RANGE]
+    is_sorted = query.sort_property in indexed
+    if not ranges and not is_sorted:
+        return None
+    low, high = -(2**63), 2**63
+    for item in ranges:
+        operator, value = item["operator"], _ms(item, "value")
+        if operator in ("GT", "GTE", "EQ", "BETWEEN"):
+            low = max(low, value + (operator == "GT"))
+        if operator in ("LT", "LTE", "EQ"):
+            high = min(high, value - (operator == "LT"))
+        if operator == "BETWEEN":
+            high = min(high, _ms(item, "highValue"))
+    rest = tuple(f for f in group if not any(f is r for r in ranges))
+    return IndexPlan(low, high, rest, is_sorted)
+
+
+def _ms(item: JsonObject, field: str) -> int:
+    try:
+        return parse_time(str(item.get(field, "")))
+    except ValueError as error:
+        raise validation_error(f"Invalid value for {item['propertyName']}: {item!r}") from error
+
+
+def _newest_first(positions: Sequence[int], keys: list[Key]) -> Iterator[int]:
+    """`positions` (ascending keys) newest first, ties still in id order, lazily."""
+    end = len(positions)
+    while end > 0:
+        stamp = keys[positions[end - 1]][0]
+        start = bisect.bisect_left(positions, stamp, hi=end, key=lambda p: keys[p][0])
+        yield from (positions[i] for i in range(start, end))
+        end = start
 
 
 def _sorted(

@@ -6,6 +6,7 @@ import json
 import threading
 
 from hubspot import HubSpot
+from hubspot.crm.contacts import PublicObjectSearchRequest
 from werkzeug.serving import make_server
 
 from connector.sandbox.testing import RunningSandbox
@@ -33,6 +34,17 @@ def sdk_client(hub: RunningSandbox, token: str | None = None, **config) -> HubSp
         client_side_validation=True,
         **config,
     )
+
+
+def search(client: HubSpot, filters=(), groups=None, **kwargs):
+    """A contacts search through the SDK: `filters` as one group, or `groups` as given."""
+    request = PublicObjectSearchRequest(
+        filter_groups=groups
+        if groups is not None
+        else ([{"filters": list(filters)}] if filters else []),
+        **kwargs,
+    )
+    return client.crm.contacts.search_api.do_search(request)
 
 
 def error_body(exception) -> dict:

@@ -5,19 +5,9 @@ from __future__ import annotations
 import pytest
 from hubspot.crm.contacts import ApiException, PublicObjectSearchRequest
 
-from tests.integration.sandbox.helpers import add_contacts, error_body
+from tests.integration.sandbox.helpers import add_contacts, error_body, search
 
 JAN_1 = 1_767_225_600_000  # the frozen clock's start, 2026-01-01T00:00:00Z
-
-
-def search(client, filters=(), groups=None, **kwargs):
-    request = PublicObjectSearchRequest(
-        filter_groups=groups
-        if groups is not None
-        else ([{"filters": list(filters)}] if filters else []),
-        **kwargs,
-    )
-    return client.crm.contacts.search_api.do_search(request)
 
 
 def add(hub, clock, **properties):
