@@ -13,7 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from connector.store.tables import metadata
@@ -21,6 +21,7 @@ from connector.store.tables import metadata
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 WRITE_OPTION = "leadflow_writes"
+MIGRATION_LOCK = 0x1EAD_F10E  # pg_advisory_lock key: one migrator at a time
 
 
 def connect(database_url: str, pool_size: int = 5) -> Engine:
@@ -61,8 +62,22 @@ def _alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply migrations up to `revision` (idempotent)."""
-    command.upgrade(_alembic_config(engine), revision)
+    """Apply migrations up to `revision` (idempotent).
+
+    Replicas starting together take turns: on PostgreSQL the first holds an
+    advisory lock while it migrates (concurrent DDL hangs or fails), and the
+    others then find nothing left to do.
+    """
+    if engine.dialect.name != "postgresql":
+        command.upgrade(_alembic_config(engine), revision)
+        return
+    with engine.connect() as turn:
+        turn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+        try:
+            command.upgrade(_alembic_config(engine), revision)
+        finally:
+            turn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+            turn.commit()
 
 
 def current_revision(engine: Engine) -> str | None:

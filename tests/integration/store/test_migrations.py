@@ -1,5 +1,6 @@
 """Migrations build the schema from nothing, on SQLite and PostgreSQL, and match the code."""
 
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -58,3 +59,32 @@ def test_it_runs_sqlite_in_wal_mode(sqlite_url):
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     engine.dispose()
+
+
+def test_it_lets_replicas_starting_together_migrate_one_after_the_other():
+    url, drop = fresh_postgres_database()
+    start, failures = threading.Barrier(3), []
+
+    def replica() -> None:
+        engine = store_room.connect(url)
+        start.wait()
+        try:
+            store_room.upgrade(engine)
+        except Exception as error:  # the test reports any failure below
+            failures.append(repr(error))
+        finally:
+            engine.dispose()
+
+    replicas = [threading.Thread(target=replica, daemon=True) for _ in range(3)]
+    for thread in replicas:
+        thread.start()
+    for thread in replicas:
+        thread.join(timeout=60)
+    try:
+        assert not any(thread.is_alive() for thread in replicas), "a migration hung"
+        assert failures == []
+        engine = store_room.connect(url)
+        assert store_room.current_revision(engine) == store_room.head_revision()
+        engine.dispose()
+    finally:
+        drop()
