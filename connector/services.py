@@ -18,7 +18,7 @@ import structlog
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from connector.hubspot import Gateway
+from connector.hubspot import Gateway, shared_limiters
 from connector.hubspot.gateway import HubSpotGateway
 from connector.settings import Settings
 from connector.store import Store
@@ -162,6 +162,14 @@ def build_connector(
             rate_limit=settings.hubspot_rate_limit,
             search_rate_limit=settings.hubspot_search_rate_limit,
             rate_budget=settings.hubspot_rate_budget,
+            limiters=shared_limiters(
+                store,
+                settings.hubspot_rate_limit,
+                settings.hubspot_search_rate_limit,
+                settings.hubspot_rate_budget,
+            )
+            if settings.shares_rate_budget
+            else None,
         )
     return Connector(
         settings, store, gateway, ConfigReloader(settings.config_dir), clock, worker_name()

@@ -57,6 +57,16 @@ def _flag(raw: str) -> bool:
     raise ValueError("must be true or false")
 
 
+def _flag_or_auto(raw: str) -> bool | None:
+    """`auto` (None: the connector decides) or a flag."""
+    if raw.strip().lower() in {"auto", ""}:
+        return None
+    try:
+        return _flag(raw)
+    except ValueError:
+        raise ValueError("must be auto, true or false") from None
+
+
 def _database_url(raw: str) -> str:
     try:
         url = make_url(raw)
@@ -102,6 +112,7 @@ class Settings:
     hubspot_daily_limit: int = _setting("HUBSPOT_DAILY_LIMIT", _positive_int, 650_000)
     hubspot_rate_budget: float = _setting("HUBSPOT_RATE_BUDGET", _fraction, 0.9)
     database_url: str = _setting("DATABASE_URL", _database_url, "sqlite:///var/leadflow.db")
+    shared_rate_budget: bool | None = _setting("LEADFLOW_SHARED_RATE_BUDGET", _flag_or_auto)
     config_dir: Path = _setting("LEADFLOW_CONFIG_DIR", Path, Path("config"))
     dashboard_token: str | None = _setting("LEADFLOW_DASHBOARD_TOKEN", secret=True)
     workflow_secret: str | None = _setting("LEADFLOW_WORKFLOW_SECRET", secret=True)
@@ -145,6 +156,14 @@ class Settings:
         settings = cls(**values)
         settings._check_consistency()
         return settings
+
+    @property
+    def shares_rate_budget(self) -> bool:
+        """Whether every replica draws its HubSpot calls from one budget in the database;
+        by default on PostgreSQL, where replicas share a database."""
+        if self.shared_rate_budget is None:
+            return self.database_url.startswith("postgresql")
+        return self.shared_rate_budget
 
     def require_hubspot_access(self) -> None:
         """Commands that talk to HubSpot call this; the others run without a token."""

@@ -31,6 +31,7 @@ from connector.hubspot.port import (
 )
 from connector.hubspot.ratelimit import RateLimiter, RollingWindowLimiter
 from connector.hubspot.retries import RetryPolicy
+from connector.hubspot.shared_budget import SharedWindowLimiter, SlotSource, shared_limiters
 
 __all__ = [
     "AuthError",
@@ -52,9 +53,12 @@ __all__ = [
     "RateLimiter",
     "RetryPolicy",
     "RollingWindowLimiter",
+    "SharedWindowLimiter",
+    "SlotSource",
     "TaskRequest",
     "Transient",
     "UnexpectedResponse",
     "UpdateOutcome",
     "ValidationError",
+    "shared_limiters",
 ]

@@ -7,11 +7,13 @@ from connector.store.coordination import CoordinationQueries
 from connector.store.database import connect, current_revision, head_revision, schema_drift, upgrade
 from connector.store.inbox import InboxQueries
 from connector.store.outbox import OutboxQueries
+from connector.store.rate_budget import RateBudgetQueries
 from connector.store.records import (
     ClaimedEffect,
     ClaimedEvent,
     InboxEvent,
     QueueItem,
+    RateGrant,
     StoredContact,
     TransitionRecord,
 )
@@ -19,7 +21,13 @@ from connector.store.reporting import ReportingQueries
 
 
 class Store(
-    ContactQueries, InboxQueries, OutboxQueries, CoordinationQueries, ReportingQueries, StoreBase
+    ContactQueries,
+    InboxQueries,
+    OutboxQueries,
+    CoordinationQueries,
+    RateBudgetQueries,
+    ReportingQueries,
+    StoreBase,
 ):
     """Every named query the rest of the connector needs."""
 
@@ -30,6 +38,7 @@ __all__ = [
     "Effect",
     "InboxEvent",
     "QueueItem",
+    "RateGrant",
     "Store",
     "StoredContact",
     "TransitionRecord",

@@ -82,3 +82,12 @@ class TransitionRecord:
     at: datetime
     reasons: list[dict[str, Any]]
     config_version: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RateGrant:
+    """Call slots granted from a shared rate budget; none granted means wait `wait` seconds."""
+
+    grant_id: int | None
+    slots: int
+    wait: float

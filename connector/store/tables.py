@@ -182,3 +182,20 @@ job_runs = Table(
     Column("outcome", String(16)),
     UniqueConstraint("job", "slot"),
 )
+
+rate_budgets = Table(
+    "rate_budgets",
+    metadata,
+    Column("name", String(32), primary_key=True, comment="the HubSpot budget, e.g. ten_secondly"),
+    Column("paused_until", UTC_TIME, comment="no slot is granted before this (after a 429)"),
+)
+
+rate_grants = Table(
+    "rate_grants",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("budget", String(32), nullable=False),
+    Column("granted_at", UTC_TIME, nullable=False, comment="the database's clock"),
+    Column("slots", Integer, nullable=False, comment="call starts granted to one replica"),
+    Index("ix_rate_grants_budget_time", "budget", "granted_at"),
+)
