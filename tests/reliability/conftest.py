@@ -11,11 +11,13 @@ need PostgreSQL alone (many processes on one database) select it with
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from connector import store as store_room
+from connector.store import Store
 from tests.reliability.outcome import round_the_clock_config
 
 LONG = os.environ.get("LEADFLOW_LONG") == "1"
@@ -44,6 +46,15 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.section("reliability figures")
         for line in _REPORTED:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture
+def fault_free_store(tmp_path) -> Iterator[Store]:
+    """A second, migrated database (SQLite) for the run every result is compared with."""
+    store = Store.from_url(f"sqlite:///{tmp_path / 'fault-free.db'}")
+    store_room.upgrade(store.engine)
+    yield store
+    store.close()
 
 
 @pytest.fixture(scope="session")

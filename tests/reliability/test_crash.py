@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from connector import store as store_room
 from connector.sandbox.testing import running_sandbox
 from connector.store import Store
 from tests.live import Clock, live_connector
@@ -93,19 +92,14 @@ WAVE_ARMS = [
 ]
 
 
-def fault_free_outcome(database: Path, config: Path):
+def fault_free_outcome(store: Store, config: Path):
     """The same waves with no kill: one in-process connector, settled after each wave."""
-    store = Store.from_url(f"sqlite:///{database}")
-    store_room.upgrade(store.engine)
-    try:
-        with live_connector(store, Clock(datetime.now(UTC)), config_dir=config, owners=1) as live:
-            addresses = []
-            for number in range(WAVES):
-                addresses += submit_wave(live, number)
-                live.settle()
-            return hubspot_outcome(live, addresses)
-    finally:
-        store.close()
+    with live_connector(store, Clock(datetime.now(UTC)), config_dir=config, owners=1) as live:
+        addresses = []
+        for number in range(WAVES):
+            addresses += submit_wave(live, number)
+            live.settle()
+        return hubspot_outcome(live, addresses)
 
 
 def settle(hub, server: Server, runner: Runner, database_url: str, arms) -> None:
@@ -128,9 +122,9 @@ def settle(hub, server: Server, runner: Runner, database_url: str, arms) -> None
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_it_loses_nothing_and_repeats_nothing_when_processes_are_killed_anywhere(
-    database_url, round_the_clock, tmp_path, figures
+    database_url, fault_free_store, round_the_clock, tmp_path, figures
 ):
-    expected = fault_free_outcome(tmp_path / "fault-free.db", round_the_clock)
+    expected = fault_free_outcome(fault_free_store, round_the_clock)
     port = free_port()
     logs = tmp_path / "logs"
     logs.mkdir()

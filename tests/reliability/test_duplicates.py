@@ -15,7 +15,6 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from connector import store as store_room
 from connector.app import create_app
 from connector.hubspot.gateway import HubSpotGateway
 from connector.sandbox.testing import RunningSandbox, running_sandbox
@@ -143,12 +142,11 @@ class Receiver:
 
 
 def test_it_stores_each_event_once_and_ends_as_one_in_order_delivery_would(
-    database_url, tmp_path, round_the_clock, figures
+    database_url, fault_free_store, round_the_clock, figures
 ):
     rng = random.Random(10)
     clock = Clock(datetime.now(UTC).replace(microsecond=0))
-    ordered_url = f"sqlite:///{tmp_path / 'in-order.db'}"
-    store_room.upgrade(Store.from_url(ordered_url).engine)
+    ordered_url = fault_free_store.engine.url.render_as_string(hide_password=False)
     with running_sandbox(contacts=CONTACTS, seed=3, clock=clock.ms, rate_limit=100_000) as hub:
         events = hubspot_events(hub, EVENTS, clock, rng)
         batches = redelivered(events, rng)
