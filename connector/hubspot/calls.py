@@ -29,6 +29,7 @@ from connector.hubspot.constants import Budget, Endpoint
 from connector.hubspot.errors import (
     DailyLimitReached,
     HubSpotError,
+    InDoubt,
     RateLimited,
     Transient,
     UnexpectedResponse,
@@ -93,11 +94,13 @@ class CallRunner:
         try:
             data, status, headers = operation(*args, _request_timeout=self._timeout, **kwargs)
         except API_EXCEPTIONS as exc:
-            raise self._failed(endpoint, limiter, exc) from exc
+            raise _in_doubt_after_5xx(endpoint, self._failed(endpoint, limiter, exc)) from exc
         except urllib3.exceptions.HTTPError as exc:
             outcome = _network_outcome(exc)
             self._tally.record_call(endpoint.name, outcome)
-            raise Transient(f"HubSpot call {endpoint.name} failed: {outcome}") from exc
+            sent = not isinstance(exc, urllib3.exceptions.ConnectTimeoutError)
+            failure = InDoubt if sent and not endpoint.idempotent else Transient
+            raise failure(f"HubSpot call {endpoint.name} failed: {outcome}") from exc
         except ValueError as exc:
             if isinstance(exc, REQUEST_EXCEPTIONS):
                 raise
@@ -154,6 +157,19 @@ class CallRunner:
                 category=reached.category,
                 correlation_id=reached.correlation_id,
             )
+
+
+def _in_doubt_after_5xx(endpoint: Endpoint, error: HubSpotError) -> HubSpotError:
+    """A 5xx may come after HubSpot carried the call out: for a call it cannot
+    deduplicate, that makes the error `InDoubt` rather than worth a blind retry."""
+    if endpoint.idempotent or not error.transient or (error.status or 0) < 500:
+        return error
+    return InDoubt(
+        error.message,
+        status=error.status,
+        category=error.category,
+        correlation_id=error.correlation_id,
+    )
 
 
 def _network_outcome(exc: urllib3.exceptions.HTTPError) -> str:

@@ -25,11 +25,14 @@ class Budget(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Endpoint:
-    """One HubSpot operation: `name` labels metrics and logs, `route` documents it."""
+    """One HubSpot operation: `name` labels metrics and logs, `route` documents it.
+    `idempotent` is False where repeating a call HubSpot already carried out would do
+    it twice (HubSpot takes no idempotency key for it)."""
 
     name: str
     route: str
     budget: Budget = Budget.GENERAL
+    idempotent: bool = True
 
 
 CONTACTS_SEARCH = Endpoint("contacts.search", "POST /crm/v3/objects/contacts/search", Budget.SEARCH)
@@ -37,7 +40,7 @@ CONTACTS_BATCH_READ = Endpoint("contacts.batch_read", "POST /crm/v3/objects/cont
 CONTACTS_BATCH_UPDATE = Endpoint(
     "contacts.batch_update", "POST /crm/v3/objects/contacts/batch/update"
 )
-TASKS_CREATE = Endpoint("tasks.create", "POST /crm/v3/objects/tasks")
+TASKS_CREATE = Endpoint("tasks.create", "POST /crm/v3/objects/tasks", idempotent=False)
 TASKS_SEARCH = Endpoint("tasks.search", "POST /crm/v3/objects/tasks/search", Budget.SEARCH)
 OWNERS_LIST = Endpoint("owners.list", "GET /crm/v3/owners")
 PROPERTIES_LIST = Endpoint("properties.list", "GET /crm/v3/properties/{objectType}")

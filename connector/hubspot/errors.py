@@ -75,6 +75,12 @@ class Transient(HubSpotError):
         self.retry_after = retry_after
 
 
+class InDoubt(Transient):
+    """A call HubSpot cannot deduplicate failed after it may have been carried out (a
+    timeout, a dropped connection, a 5xx): the gateway does not repeat it blindly, and
+    the caller looks for the result before trying again."""
+
+
 class RateLimited(Transient):
     """429 for a short-window policy; `retry_after` is how long that policy asks to wait."""
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import structlog
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
-from connector.hubspot.errors import HubSpotError, RateLimited, Transient
+from connector.hubspot.errors import HubSpotError, InDoubt, RateLimited, Transient
 from connector.hubspot.ratelimit import Clock, Sleep
 
 log = structlog.get_logger(__name__)
@@ -32,8 +32,9 @@ class RetryPolicy:
 
 
 def is_retryable(error: BaseException) -> bool:
-    """Only transient HubSpot errors: never other 4xx, never a daily limit."""
-    return isinstance(error, HubSpotError) and error.transient
+    """Only transient HubSpot errors: never other 4xx, never a daily limit, never a call
+    that may already have been carried out (`InDoubt`)."""
+    return isinstance(error, HubSpotError) and error.transient and not isinstance(error, InDoubt)
 
 
 def retry_delay(error: BaseException, attempt: int, policy: RetryPolicy, draw: float) -> float:

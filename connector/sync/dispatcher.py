@@ -2,9 +2,10 @@
 
 1. Claim due effects; each is marked `sending` before any call is made.
 2. Property write-backs go 100 contacts per batch call; tasks and emails one by one.
-3. An effect claimed `in_doubt` (a worker died mid-send) is reconciled first:
-   a task is looked up by the key stored on it; emails and property writes are
-   idempotent (HubSpot's `sendId`, the same values written again).
+3. An effect claimed `in_doubt` (a worker died mid-send) or tried before (an
+   earlier call may have been carried out although it failed, e.g. timed out) is
+   reconciled first: a task is looked up by the key stored on it; emails and
+   property writes are idempotent (HubSpot's `sendId`, the same values written again).
 4. Success records HubSpot's result id. A permanent error parks the effect for
    an admin; a transient one backs off; a daily limit or an auth failure hands
    every claimed effect back untouched until it can succeed.
@@ -177,7 +178,7 @@ class Dispatcher:
         self._sent(effect, result_id, outcome)
 
     def _create_task(self, effect: ClaimedEffect) -> str:
-        if effect.in_doubt:
+        if effect.in_doubt or effect.attempts:
             found = self.gateway.find_task_by_key(effect.idempotency_key)
             if found is not None:
                 log.info("outbox.reconciled", key=effect.idempotency_key, task_id=found)

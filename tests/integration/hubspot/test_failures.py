@@ -21,10 +21,12 @@ from connector.hubspot import (
 )
 from connector.hubspot.calls import CallRunner
 from connector.hubspot.constants import Endpoint
+from connector.hubspot.errors import InDoubt
 from connector.hubspot.gateway import HubSpotGateway
 from connector.hubspot.metrics import CallTally
 from connector.hubspot.sdk import build_apis
 from connector.sandbox.limits import parse_fault
+from tests.integration.hubspot.test_tasks import call_task
 from tests.integration.hubspot.world import add_contacts
 
 BATCH_READ = ("POST", "/crm/v3/objects/contacts/batch/read")
@@ -158,3 +160,24 @@ def test_it_gives_up_with_the_last_error_after_its_attempts(start_hub, connect):
     assert failed.value.status == 503
     assert hub.request_log.count(*BATCH_READ) == 4
     assert gateway.tally.calls("contacts.batch_read", "503") == 4
+
+
+@pytest.mark.parametrize(
+    ("fault", "outcome"),
+    [
+        # HubSpot created the task but answered after the gateway stopped waiting
+        ("timeout:1.0:POST /crm/v3/objects/tasks:0.5", "timeout"),
+        # a server error that may come after the task was created
+        ("503:1.0:POST /crm/v3/objects/tasks", "503"),
+    ],
+)
+def test_it_never_repeats_a_task_creation_that_may_have_been_carried_out(
+    start_hub, connect, fault, outcome
+):
+    hub = start_hub(faults=[parse_fault(fault)])
+    gateway = connect(hub, timeout=(1.0, 0.2))
+    [contact_id] = add_contacts(hub, 1)
+    with pytest.raises(InDoubt):
+        gateway.create_task(call_task(contact_id))
+    assert gateway.tally.calls("tasks.create", outcome) == 1
+    assert sum(gateway.tally.calls("tasks.create", o) for o in ("timeout", "503", "201")) == 1
