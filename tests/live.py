@@ -36,6 +36,7 @@ from connector.store import Store
 SHIPPED_CONFIG = Path(__file__).resolve().parent.parent / "config"
 MONDAY_MORNING = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 QUIET_ROUNDS = 50
+PORTAL_LIMITS = ("rate_limit", "search_rate_limit")
 
 
 class Clock:
@@ -162,7 +163,9 @@ def live_connector(
 ) -> Iterator[Live]:
     """leadflow's HTTP app on a loopback port, a sandbox posting webhooks to it with
     `owners` sales reps, and a Connector over both, all on `clock`.
-    `webhook_url=None` starts a portal that sends no webhooks (only the sync sees it)."""
+    `webhook_url=None` starts a portal that sends no webhooks (only the sync sees it).
+    A `rate_limit` or `search_rate_limit` given to the sandbox is the Connector's too,
+    as HUBSPOT_RATE_LIMIT names the portal's limits in production."""
     settings = live_settings(store.engine.url.render_as_string(hide_password=False), config_dir)
     server = make_server("127.0.0.1", 0, create_app(settings, store, clock), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -175,7 +178,8 @@ def live_connector(
             with hub.state.lock:
                 for index in range(owners if not contacts else 0):
                     hub.state.add_owner(f"rep{index}@demo.test", f"Rep{index}", "Sales")
-            gateway = HubSpotGateway(hub.base_url, hub.token, now=clock)
+            limits = {k: v for k, v in sandbox_options.items() if k in PORTAL_LIMITS}
+            gateway = HubSpotGateway(hub.base_url, hub.token, now=clock, **limits)
             yield Live(hub, build_connector(settings, store, gateway, clock), store, clock, url)
     finally:
         server.shutdown()
