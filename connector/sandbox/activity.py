@@ -130,6 +130,16 @@ class ActivityLog(TimeLog):
         self.add(event, keep_sorted=keep_sorted)
         return event
 
+    def reassign(self, old: int, new: int) -> None:
+        """Gives contact `old`'s events to contact `new` (a merge); keys and cursors stay valid."""
+        moved = self.by_owner.pop(old, [])
+        for event in moved:
+            event.contact_id = new
+        if moved:
+            kept = self.by_owner.setdefault(new, [])
+            kept.extend(moved)
+            kept.sort(key=_key)
+
 
 class EmailEventLog(TimeLog):
     """Email events by lower-cased recipient address."""

@@ -8,7 +8,9 @@ Served [spec: contacts v3 and tasks v3; rules in objects.py and search.py]:
   batch read with `propertiesWithHistory` at most 50 — both answered with
   HubSpot's "The maximum number of inputs supported in a batch request ..."
   400 [2nd: message quoted in activepieces#9359]. Missing ids give 207 with
-  OBJECT_NOT_FOUND errors; duplicate ids in an update are a 400 [2nd].
+  OBJECT_NOT_FOUND errors; duplicate ids in an update are a 400 [2nd]. A batch
+  read answers each record once, however many of its ids (an id and the ids
+  merged into it) were asked for [unverified].
 - `POST /{type}/search` (search.py) and `POST /contacts/gdpr-delete` (204).
 """
 
@@ -218,13 +220,15 @@ def _batch_read(store: ObjectStore, body: JsonObject) -> Outcome:
     inputs = _inputs(body, MAX_HISTORY_BATCH if history else MAX_BATCH)
     names = _names(store, body.get("properties") or [])
     archived = flag_arg("archived")
-    results, missing = [], []
+    found: dict[int, Record] = {}
+    missing = []
     for item in inputs:
         record = store.get(str(item.get("id", "")), body.get("idProperty"), archived=archived)
         if record is None:
             missing.append(str(item.get("id", "")))
         else:
-            results.append(record.to_json(names, with_history=history))
+            found.setdefault(record.id, record)
+    results = [record.to_json(names, with_history=history) for record in found.values()]
     return results, [_missing(store, missing)] if missing else [], 200
 
 

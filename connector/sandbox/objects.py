@@ -11,6 +11,8 @@ Rules, as HubSpot documents them or as HUBSPOT-API.md reports them:
    HubSpot staff on integrate.hubspot.com/t/1333].
 5. `lastmodifieddate` and `hs_lastmodifieddate` (and `updatedAt`) move on every
    write, even one that changes nothing else.
+6. A record merged into another (merges.py) is gone, but its id still leads to
+   the record it was merged into, for reads and writes alike [2nd].
 Datetime values are stored as ISO-8601 strings; writes may send epoch ms.
 """
 
@@ -67,13 +69,14 @@ class Record:
 class Change:
     """What a write did, for the webhook sender: one per created/changed/deleted thing."""
 
-    kind: str  # "creation" | "propertyChange" | "deletion" | "privacyDeletion"
+    kind: str  # "creation" | "propertyChange" | "deletion" | "privacyDeletion" | "merge"
     object_type: str
     object_id: int
     occurred_ms: int
     property_name: str | None = None
     property_value: str | None = None
     source: str = "API"
+    extra: dict[str, object] = field(default_factory=dict)  # a merge's ids and counts
 
 
 def property_error(problems: list[tuple[str, str, str]]) -> ApiError:
@@ -133,6 +136,7 @@ class ObjectStore:
         self.registry = registry
         self.records: dict[int, Record] = {}
         self.by_email: dict[str, int] = {}
+        self.merged_into: dict[int, int] = {}
         self.modified = ModifiedIndex()
         self._next_id = next_id
         self._notify = notify
@@ -147,10 +151,16 @@ class ObjectStore:
             found = self.by_email.get(object_id.strip().lower())
             record = self.records.get(found) if found is not None else None
         else:
-            record = self.records.get(int(object_id)) if object_id.isdigit() else None
+            record = self.records.get(self.resolve(int(object_id))) if object_id.isdigit() else None
         if record is None or record.archived != archived:
             return None
         return record
+
+    def resolve(self, object_id: int) -> int:
+        """The id a record has now: a merged-away id leads to the record it was merged into."""
+        while object_id in self.merged_into:
+            object_id = self.merged_into[object_id]
+        return object_id
 
     def live(self) -> Iterable[Record]:
         return (record for record in self.records.values() if not record.archived)
@@ -187,14 +197,22 @@ class ObjectStore:
         if existing is not None and existing != own_id:
             raise ApiError(409, f"Contact already exists. Existing ID: {existing}", "CONFLICT")
 
-    def create(self, properties: Mapping[str, str], now_ms: int, *, source: str = "API") -> Record:
-        """A new record from validated properties; announces creation and each set property."""
+    def create(
+        self,
+        properties: Mapping[str, str],
+        now_ms: int,
+        *,
+        source: str = "API",
+        announce: bool = True,
+    ) -> Record:
+        """A new record from validated properties; announces its creation unless told not to."""
         self.check_new_email(properties)
         record = Record(self._next_id(), now_ms, now_ms, {})
         record.props["hs_object_id"] = str(record.id)
         record.props[CREATED.get(self.object_type, "createdate")] = iso(now_ms)
         self.records[record.id] = record
-        self._notify(Change("creation", self.object_type, record.id, now_ms, source=source))
+        if announce:
+            self._notify(Change("creation", self.object_type, record.id, now_ms, source=source))
         self.apply(record, properties, now_ms, source=source, announce=False)
         return record
 
@@ -247,6 +265,15 @@ class ObjectStore:
         self._reindex_email(record.id, record.props.get("email", ""), "")
         kind = "privacyDeletion" if privacy else "deletion"
         self._notify(Change(kind, self.object_type, record.id, now_ms))
+
+    def retire(self, record: Record, survivor: Record, addresses: Iterable[str]) -> None:
+        """`record` was merged into `survivor`: it is gone, and its id and `addresses` lead
+        to the survivor from now on (rule 6)."""
+        del self.records[record.id]
+        self.modified.discard(record.id)
+        self.merged_into[record.id] = survivor.id
+        for address in addresses:
+            self.by_email[address.lower()] = survivor.id
 
     def _reindex_email(self, record_id: int, old: str, new: str) -> None:
         if self.object_type != "contacts":

@@ -206,6 +206,8 @@ def default_contact_properties() -> list[Property]:
         _spec("hs_email_last_open_date", "datetime", email, read_only=True),
         _spec("hs_email_last_click_date", "datetime", email, read_only=True),
         _spec("engagements_last_meeting_booked", "datetime", info, read_only=True),
+        _spec("hs_additional_emails", "enumeration", info, read_only=True),
+        _spec("hs_merged_object_ids", "enumeration", info, read_only=True),
     ]
 
 

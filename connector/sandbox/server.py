@@ -29,6 +29,7 @@ from connector.sandbox import (
     emails,
     engagement_api,
     forms,
+    merges,
     owners,
     properties_api,
     site,
@@ -39,7 +40,8 @@ from connector.sandbox.shapes import ApiError, correlation_id
 from connector.sandbox.webhook_sender import WebhookSender
 from connector.sandbox.world import World
 
-ROUTES = (associations, control, crm, emails, engagement_api, forms, owners, properties_api, site)
+CRM_ROUTES = (associations, crm, merges, owners, properties_api)
+ROUTES = (*CRM_ROUTES, control, emails, engagement_api, forms, site)
 DEMO_TOKEN = "pat-sandbox-demo-token"
 DEMO_CLIENT_SECRET = "sandbox-demo-client-secret"
 API_PREFIXES = ("/crm/", "/events/", "/email/", "/marketing/", "/webhooks/", "/form-integrations/")
@@ -75,6 +77,7 @@ class SandboxOptions:
     webhook_max_retries: int = 10
     webhook_backoff_s: float = 60.0
     webhook_timeout_s: float = 5.0
+    merge_new_id: bool = True  # a merge makes a new contact (False: the primary keeps its id)
 
 
 @dataclass

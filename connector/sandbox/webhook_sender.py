@@ -15,8 +15,10 @@ Delivery, as HUBSPOT-API.md §6 reports it:
    a timeout (5 s) or a connection failure is retried up to `max_retries` times,
    the n-th retry `backoff_s * 2**(n-1)` seconds later (or `Retry-After`, if
    longer), with `attemptNumber` increased in every event [2nd].
-Subscriptions: contact.creation, contact.deletion, contact.privacyDeletion, and
-contact.propertyChange for each property in `properties`.
+Subscriptions: contact.creation, contact.deletion, contact.privacyDeletion,
+contact.merge (with `primaryObjectId`, `mergedObjectIds`, `newObjectId`,
+`numberOfPropertiesMoved` [doc: changelog "New subscription types for
+webhooks"]), and contact.propertyChange for each property in `properties`.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ log = structlog.get_logger(__name__)
 
 MAX_EVENTS_PER_REQUEST = 100
 DROPPED_STATUSES = {400, 401, 403, 404, 405}
-BASE_SUBSCRIPTIONS = {"creation": 1, "deletion": 2, "privacyDeletion": 3}
+BASE_SUBSCRIPTIONS = {"creation": 1, "deletion": 2, "privacyDeletion": 3, "merge": 4}
 
 
 def v3_signature(client_secret: str, method: str, uri: str, body: str, timestamp_ms: int) -> str:
@@ -137,6 +139,7 @@ class WebhookSender:
         if change.kind == "propertyChange":
             event["propertyName"] = change.property_name
             event["propertyValue"] = change.property_value
+        event.update(change.extra)
         self.emit([event])
 
     def next_event_id(self) -> int:
