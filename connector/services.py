@@ -45,6 +45,12 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def settings_clock(settings: Settings) -> Callable[[], datetime]:
+    """The wall clock, or the instant LEADFLOW_NOW holds still (a test replaying days)."""
+    frozen = settings.frozen_now
+    return utc_now if frozen is None else lambda: frozen
+
+
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
@@ -150,9 +156,10 @@ def build_connector(
     settings: Settings,
     store: Store | None = None,
     gateway: Gateway | None = None,
-    clock: Callable[[], datetime] = utc_now,
+    clock: Callable[[], datetime] | None = None,
 ) -> Connector:
-    """Every part of the running connector, from settings (parts may be injected)."""
+    """Every part of the running connector, from settings (parts may be injected;
+    the clock defaults to the settings' one)."""
     store = store or Store.from_url(settings.database_url)
     if gateway is None:
         settings.require_hubspot_access()
@@ -172,5 +179,10 @@ def build_connector(
             else None,
         )
     return Connector(
-        settings, store, gateway, ConfigReloader(settings.config_dir), clock, worker_name()
+        settings,
+        store,
+        gateway,
+        ConfigReloader(settings.config_dir),
+        clock or settings_clock(settings),
+        worker_name(),
     )

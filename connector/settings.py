@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,16 @@ def _flag_or_auto(raw: str) -> bool | None:
         return _flag(raw)
     except ValueError:
         raise ValueError("must be auto, true or false") from None
+
+
+def _instant(raw: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise ValueError("must be an ISO 8601 time with its offset, e.g. 2026-11-23T08:00:00Z")
+    return value.astimezone(UTC)
 
 
 def _database_url(raw: str) -> str:
@@ -124,6 +135,9 @@ class Settings:
     demo: bool = _setting("LEADFLOW_DEMO", _flag, False)
     log_level: str = _setting("LOG_LEVEL", _choice("debug", "info", "warning", "error"), "info")
     log_format: str = _setting("LOG_FORMAT", _choice("auto", "json", "console"), "auto")
+    # Test-only: the connector's clock stands still at this instant, so a test can
+    # replay days through real `connector` processes. Refused in production.
+    frozen_now: datetime | None = _setting("LEADFLOW_NOW", _instant)
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -175,6 +189,10 @@ class Settings:
     def _check_consistency(self) -> None:
         if self.environment == "production" and not self.dashboard_token:
             raise SettingsError("LEADFLOW_DASHBOARD_TOKEN is required when LEADFLOW_ENV=production")
+        if self.environment == "production" and self.frozen_now is not None:
+            raise SettingsError(
+                "LEADFLOW_NOW is for tests only; unset it when LEADFLOW_ENV=production"
+            )
 
 
 def _read_variable(source: Mapping[str, str], name: str) -> str | None:

@@ -1,9 +1,11 @@
 """Settings fail fast and name the variable at fault."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from connector.services import settings_clock, utc_now
 from connector.settings import Settings, SettingsError
 
 DEMO = {"LEADFLOW_DEMO": "true"}
@@ -39,6 +41,9 @@ def test_it_has_defaults_that_run_on_sqlite_under_var():
         ("LEADFLOW_DEMO", "maybe", "LEADFLOW_DEMO must be true or false"),
         # log levels are a closed list
         ("LOG_LEVEL", "loud", "LOG_LEVEL must be one of debug, info, warning, error"),
+        # a test's frozen clock names its offset, so nobody guesses the zone
+        ("LEADFLOW_NOW", "2026-11-23 08:00", "LEADFLOW_NOW must be an ISO 8601 time"),
+        ("LEADFLOW_NOW", "monday", "LEADFLOW_NOW must be an ISO 8601 time"),
     ],
 )
 def test_it_names_the_variable_that_is_wrong(variable, value, message):
@@ -55,6 +60,27 @@ def test_it_requires_a_token_only_to_talk_to_hubspot():
     Settings.from_environment(
         {"HUBSPOT_ACCESS_TOKEN": "pat-1"}, dotenv_path=None
     ).require_hubspot_access()
+
+
+def test_it_holds_the_connectors_clock_still_at_leadflow_now_for_tests():
+    settings = Settings.from_environment(
+        {**DEMO, "LEADFLOW_NOW": "2026-11-23T03:00:00-05:00"}, dotenv_path=None
+    )
+    assert settings_clock(settings)() == datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    assert settings_clock(Settings.from_environment(DEMO, dotenv_path=None)) is utc_now
+
+
+def test_it_refuses_a_frozen_clock_in_production():
+    with pytest.raises(SettingsError, match="LEADFLOW_NOW is for tests only"):
+        Settings.from_environment(
+            {
+                **DEMO,
+                "LEADFLOW_ENV": "production",
+                "LEADFLOW_DASHBOARD_TOKEN": "dash-1",
+                "LEADFLOW_NOW": "2026-11-23T08:00:00Z",
+            },
+            dotenv_path=None,
+        )
 
 
 def test_it_refuses_production_without_a_dashboard_token():
