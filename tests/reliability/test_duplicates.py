@@ -20,10 +20,10 @@ from connector.hubspot.gateway import HubSpotGateway
 from connector.sandbox.testing import RunningSandbox, running_sandbox
 from connector.services import INBOX_RETENTION, build_connector
 from connector.store import Store
-from connector.webhooks import expected_signature
 from tests.live import Clock, live_settings
 from tests.reliability.conftest import scaled
 from tests.reliability.outcome import STATES, identity
+from tests.reliability.webhooks import post_signed
 
 EVENTS = scaled(10_000, 100_000)
 CONTACTS = 40
@@ -92,26 +92,7 @@ class Receiver:
         self.hub, self.clock = hub, clock
 
     def post(self, batch: list[dict]) -> int:
-        body = json.dumps(batch, separators=(",", ":")).encode()
-        timestamp = str(self.clock.ms())
-        signature = expected_signature(
-            "v3",
-            self.hub.client_secret,
-            "POST",
-            "http://localhost/webhooks/hubspot",
-            body,
-            timestamp,
-        )
-        answer = self.client.post(
-            "/webhooks/hubspot",
-            data=body,
-            headers={
-                "X-HubSpot-Signature-v3": signature,
-                "X-HubSpot-Request-Timestamp": timestamp,
-                "Content-Type": "application/json",
-            },
-        )
-        return answer.status_code
+        return post_signed(self.client, self.hub.client_secret, batch, self.clock.ms()).status_code
 
     def process(self) -> int:
         """Drain the inbox with a Connector on the same portal; return events finished."""

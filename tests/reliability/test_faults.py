@@ -10,15 +10,23 @@ have ended on a good day.
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from apscheduler.events import EVENT_JOB_ERROR
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from connector.app import create_app
 from connector.hubspot.gateway import HubSpotGateway
 from connector.sandbox.limits import FaultRule
 from connector.services import build_connector
 from tests.live import Clock, Live, live_connector, live_settings
 from tests.reliability.conftest import scaled
 from tests.reliability.outcome import hubspot_outcome, submit_wave
+from tests.reliability.webhooks import post_signed
 
 WAVES = scaled(4, 16)
 FAULTS = [
@@ -32,6 +40,10 @@ CLIENT_TIMEOUT = (1.0, 0.25)  # shorter than a `timeout` fault: the call is carr
 QUIET_ROUNDS = 60
 API = ("/crm/", "/events/", "/email/", "/marketing/")
 LATER = timedelta(hours=2)  # retries wait at most an hour; nurture steps wait days
+OUTAGE_SECONDS = 10.0
+# Webhooks for form activity only: leadflow's own writes send no echo that would
+# meet the outage (a refused webhook is retried by HubSpot after 30 s).
+FORMS_ONLY = {"webhook_properties": ("num_conversion_events", "recent_conversion_event_name")}
 
 
 class FakeTime:
@@ -94,7 +106,9 @@ def settle_through_faults(live: Live) -> None:
     raise AssertionError(f"still busy after {QUIET_ROUNDS} rounds")
 
 
-def run_waves(store, config, faults=()) -> tuple:
+def run_waves(store, config, faults=(), waves: int = WAVES, **sandbox) -> tuple:
+    """The waves through a patient connector, settled after each; returns the HubSpot
+    outcome, the sandbox's request log and the outbox."""
     with live_connector(
         store,
         Clock(datetime.now(UTC).replace(microsecond=0)),
@@ -103,10 +117,11 @@ def run_waves(store, config, faults=()) -> tuple:
         faults=list(faults),
         fault_seed=7,
         rate_limit=100_000,
+        **sandbox,
     ) as live:
         patient_connector(live, config)
         addresses = []
-        for number in range(WAVES):
+        for number in range(waves):
             addresses += submit_wave(live, number)
             settle_through_faults(live)
         log = list(live.hub.request_log.entries)
@@ -167,3 +182,122 @@ def test_it_creates_a_task_once_when_hubspot_carries_out_a_call_that_timed_out(
     assert timed_out > 0
     assert outcome.duplicate_tasks == 0
     assert len(outcome.tasks) == WAVES
+
+
+class DatabaseOutage:
+    """Every connection to one PostgreSQL database cut, and new ones refused, for
+    `seconds`: what a failover or a network partition does to the connector."""
+
+    def __init__(self, database_url: str, seconds: float) -> None:
+        url = make_url(database_url)
+        self.name, self.seconds = url.database, seconds
+        self.admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        self.begun, self.over = threading.Event(), threading.Event()
+
+    def begin(self) -> None:
+        with self.admin.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{self.name}" WITH ALLOW_CONNECTIONS false'))
+            connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :db"),
+                {"db": self.name},
+            )
+        self.begun.set()
+        threading.Timer(self.seconds, self.end).start()
+
+    def end(self) -> None:
+        with self.admin.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{self.name}" WITH ALLOW_CONNECTIONS true'))
+        self.admin.dispose()
+        self.over.set()
+
+
+class OutageAfterFirstTask:
+    """The gateway, except that the database goes away the moment HubSpot has accepted
+    the first task, before leadflow could record it."""
+
+    def __init__(self, gateway: HubSpotGateway, outage: DatabaseOutage) -> None:
+        self._gateway, self._outage = gateway, outage
+
+    def __getattr__(self, name: str):
+        return getattr(self._gateway, name)
+
+    def create_task(self, task):
+        task_id = self._gateway.create_task(task)
+        if not self._outage.begun.is_set():
+            self._outage.begin()
+        return task_id
+
+
+def wait_until_quiet(store, clock: Clock, seconds: float = 60) -> None:
+    """Until the scheduler's jobs have nothing left to do now."""
+    deadline = time.monotonic() + seconds
+    while True:
+        due = store.next_effect_due()
+        inbox, outbox = store.inbox_depth(), store.outbox_depth()
+        if not inbox.get("pending") and not outbox.get("sending") and not (due and due <= clock()):
+            return
+        assert time.monotonic() < deadline, f"still busy: inbox {inbox}, outbox {outbox}"
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_it_survives_ten_seconds_without_its_database_and_loses_nothing(
+    database_url, store, fault_free_store, round_the_clock, figures
+):
+    expected, _, _ = run_waves(fault_free_store, round_the_clock, waves=2, **FORMS_ONLY)
+    outage = DatabaseOutage(database_url, OUTAGE_SECONDS)
+    with live_connector(
+        store,
+        Clock(datetime.now(UTC).replace(microsecond=0)),
+        config_dir=round_the_clock,
+        owners=1,
+        **FORMS_ONLY,
+    ) as live:
+        gateway = HubSpotGateway(live.hub.base_url, live.hub.token, now=live.clock)
+        settings = live_settings(database_url, round_the_clock)
+        live.connector = build_connector(
+            settings, store, OutageAfterFirstTask(gateway, outage), live.clock
+        )
+        receiver = create_app(settings, store, live.clock).test_client()
+        addresses = submit_wave(live, 0) + submit_wave(live, 1)
+        assert live.hub.webhooks.drain(10)
+        late_event = [{**live.hub.webhooks.emitted[0], "attemptNumber": 1, "eventId": 10**6}]
+
+        failures: list[str] = []
+        scheduler = live.connector.scheduler()
+        scheduler.add_listener(lambda event: failures.append(event.job_id), EVENT_JOB_ERROR)
+        scheduler.start()
+        try:
+            assert outage.begun.wait(30), "no task was ever sent"
+            started = time.monotonic()
+            refused = post_signed(receiver, live.hub.client_secret, late_event, live.clock.ms())
+            assert outage.over.wait(OUTAGE_SECONDS + 5)
+            lasted = time.monotonic() - started
+            accepted = post_signed(receiver, live.hub.client_secret, late_event, live.clock.ms())
+            live.clock.advance(minutes=6)  # claims the outage cut short: their leases run out
+            wait_until_quiet(store, live.clock)
+        finally:
+            scheduler.shutdown()
+        outcome = hubspot_outcome(live, addresses)
+        inbox = store.inbox_depth()
+    figures(
+        outage_seconds=round(lasted, 1),
+        failed_job_runs=len(failures),
+        webhook_during_outage=refused.status_code,
+        webhook_after=accepted.status_code,
+        events=sum(inbox.values()),
+        tasks=len(outcome.tasks),
+        emails=len(outcome.emails),
+        duplicates=outcome.duplicate_tasks + outcome.duplicate_emails,
+        losses=sum(
+            1
+            for item in expected.emails + expected.tasks
+            if item not in outcome.emails + outcome.tasks
+        ),
+    )
+    assert failures, "the jobs never met the outage"
+    assert refused.status_code == 503 and refused.headers["Retry-After"]
+    assert accepted.status_code == 200 and accepted.json["accepted"] == 1
+    assert set(inbox) <= {"done", "skipped"}, inbox
+    assert outcome.duplicate_tasks == 0 and outcome.duplicate_emails == 0
+    assert outcome == expected
