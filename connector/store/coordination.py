@@ -94,6 +94,14 @@ class CoordinationQueries:
                 .values(finished_at=now, outcome=outcome)
             )
 
+    def job_slot(self, job: str, slot: str) -> dict | None:
+        """The run of one slot (holder, started_at, finished_at, outcome), None if never run."""
+        with self.reading() as connection:
+            row = connection.execute(
+                select(job_runs).where(job_runs.c.job == job, job_runs.c.slot == slot)
+            ).first()
+            return dict(row._mapping) if row else None
+
     def job_runs(self, job: str) -> list[dict]:
         with self.reading() as connection:
             rows = connection.execute(

@@ -13,14 +13,17 @@ are never shared between schedulers). Two kinds of job:
   predecessor left half done.
 
 Misfires are coalesced and a job never runs in parallel with itself; a wake-up
-up to `MISFIRE_GRACE` late still runs its slot.
+up to `MISFIRE_GRACE` late still runs its slot. A leader's cron fires only at
+the slot's time, so the `lease` job (every 10 s) also starts at once the slot
+a previous leader left undone: died while running it, or just before it was
+due (`Leadership.overdue`); a new leader takes over within two lease periods.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import structlog
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -82,6 +85,25 @@ class Leadership:
             log.info("job.finished", job=job.name, slot=slot, outcome=outcome)
         return True
 
+    def overdue(self, jobs: Sequence[LeaderJob]) -> list[LeaderJob]:
+        """Renew the lease; while we lead, the jobs whose current slot should start now:
+        left unfinished by another holder (a leader that died mid-run), or due within
+        the misfire grace and never started (one that died just before)."""
+        if not self.is_leader():
+            return []
+        now = self.clock()
+        late = []
+        for job in jobs:
+            slot = job.slot(now)
+            run = self.store.job_slot(job.name, slot)
+            if run is None:
+                due = job.trigger.get_next_fire_time(None, now - MISFIRE_GRACE)
+                if due is not None and due <= now and job.slot(due.astimezone(UTC)) == slot:
+                    late.append(job)
+            elif run["finished_at"] is None and run["holder"] != self.holder:
+                late.append(job)
+        return late
+
     def resign(self) -> None:
         self.store.release_lease(LEASE, self.holder)
 
@@ -107,11 +129,14 @@ def build_scheduler(
             id=job.name,
             name=job.name,
         )
+
+    def keep_lease() -> None:
+        for job in leadership.overdue(leader_jobs):
+            log.info("job.overdue", job=job.name)
+            scheduler.modify_job(job.name, next_run_time=datetime.now(UTC))
+
     scheduler.add_job(
-        leadership.is_leader,
-        IntervalTrigger(seconds=LEASE_TTL.seconds // 3),
-        id="lease",
-        name="lease",
+        keep_lease, IntervalTrigger(seconds=LEASE_TTL.seconds // 3), id="lease", name="lease"
     )
     for name, (seconds, run) in everywhere.items():
         scheduler.add_job(run, IntervalTrigger(seconds=seconds), id=name, name=name)
