@@ -128,6 +128,17 @@ class Live:
         )
         assert answer.status_code == 204, answer.text
 
+    def hubspot_merge(self, primary_id: str, other_id: str) -> str:
+        """Someone merges two contacts in HubSpot; returns the id of the merged contact."""
+        answer = requests.post(
+            f"{self.hub.base_url}/crm/v3/objects/contacts/merge",
+            json={"primaryObjectId": primary_id, "objectIdToMerge": other_id},
+            headers={"Authorization": f"Bearer {self.hub.token}"},
+            timeout=5,
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json()["id"]
+
     def hubspot_update(self, contact_id: str, **properties: str) -> None:
         """A person changes the contact in HubSpot (sales, an admin, an import)."""
         answer = requests.patch(

@@ -15,6 +15,14 @@ Only then does the `contacts` cursor move to `until`. The window starts a few
 minutes before the cursor, so a clock skew between HubSpot and us loses nothing.
 A full pass (`--full`, or the first run) starts at the epoch and also forgets
 local contacts that HubSpot deleted or merged away.
+
+A contact HubSpot merged others into is judged on the activity of all:
+HubSpot files the merged-away contacts' activity under it, but leadflow holds
+that activity under the old ids (so phase 1 skipped it as already stored).
+Wherever a pass meets a merge (phase 2, by stored ids a changed contact's
+`hs_merged_object_ids` lists; phase 3 and the full pass's check, by the ids
+the gateway reports merged), the old ids are forgotten and the merged
+contact's activity is read afresh before it is judged.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
+from connector.domain import Activity
 from connector.hubspot import Gateway
 from connector.store import Store
 from connector.sync.refresh import Refresher, RefreshOutcome
@@ -36,6 +45,7 @@ PASS = "sync.pass"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 OVERLAP = timedelta(minutes=5)
 READ_BATCH = 100
+MERGED_IDS = "hs_merged_object_ids"  # HubSpot's `;`-separated ids merged into a contact
 
 
 @dataclass
@@ -160,7 +170,15 @@ class Puller:
         for page in self.gateway.changed_contacts(state.position or state.since, state.until):
             live = [c for c in page if not c.archived]
             newest = max((c.updated_at for c in page if c.updated_at), default=state.since)
-            outcome.judged += self.refresher.apply(live, cursor=self._checkpoint(state, newest))
+            merged = {
+                old: contact.id
+                for contact in live
+                for old in contact.properties.get(MERGED_IDS, "").split(";")
+                if old and self.store.find_contact(old) is not None
+            }
+            outcome.judged += self.refresher.apply(
+                live, self._absorb(merged), cursor=self._checkpoint(state, newest)
+            )
             outcome.contacts += len(live)
             self._report("contacts", len(live))
 
@@ -172,7 +190,9 @@ class Puller:
         ):
             fresh = self.gateway.read_contacts(ids)
             live = [c for c in fresh.contacts if not c.archived]
-            outcome.judged += self.refresher.apply(live, cursor=(PASS, state.dump()))
+            outcome.judged += self.refresher.apply(
+                live, self._absorb(fresh.merged), cursor=(PASS, state.dump())
+            )
             outcome.contacts += len(live)
             self._report("contacts", len(live))
 
@@ -181,14 +201,25 @@ class Puller:
         forgotten = 0
         for ids in self._batches(self.store.contacts_not_judged_since(state.started)):
             fresh = self.gateway.read_contacts(ids)
-            gone = fresh.missing + list(fresh.merged) + [c.id for c in fresh.contacts if c.archived]
+            gone = fresh.missing + [c.id for c in fresh.contacts if c.archived]
             with self.store.writing() as connection:
                 for contact_id in gone:
                     self.store.forget_contact(connection, contact_id, privacy=False)
-            forgotten += len(gone)
+            forgotten += len(gone) + len(fresh.merged)
             live = [c for c in fresh.contacts if not c.archived]
-            self.refresher.apply(live)
+            self.refresher.apply(live, self._absorb(fresh.merged))
         return forgotten
+
+    def _absorb(self, merged: dict[str, str]) -> list[Activity]:
+        """Forget the contacts HubSpot merged away (old id -> id merged into) and return
+        the whole activity of the contacts they were merged into, read afresh. (Should the
+        process die before that judgment commits, the next full pass reads it again.)"""
+        if not merged:
+            return []
+        with self.store.writing() as connection:
+            for contact_id in merged:
+                self.store.forget_contact(connection, contact_id, privacy=False)
+        return self.gateway.activities_of(sorted(set(merged.values())))
 
     @staticmethod
     def _batches(ids: Iterator[str]) -> Iterator[list[str]]:
