@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scalarbool import ScalarBoolean
 
 Loc = tuple[str | int, ...]
@@ -101,6 +102,10 @@ def parse_yaml(name: str, raw: str | bytes) -> tuple[YamlDocument | None, list[P
         mark = error.problem_mark or error.context_mark
         message = error.problem or error.context or "not valid YAML"
         return None, [Problem(name, (), message, line=mark.line + 1 if mark else 1)]
+    except ReaderError as error:  # a control character, e.g. pasted from a document
+        line = text.count("\n", 0, error.position) + 1
+        message = f"character U+{error.character:04X} is not allowed in YAML ({error.reason})"
+        return None, [Problem(name, (), message, line=line)]
     if tree is None:
         return None, [Problem(name, (), "the file is empty", line=1)]
     if not isinstance(tree, CommentedMap):

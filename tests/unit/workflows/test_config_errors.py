@@ -186,6 +186,14 @@ def errors_of(files: dict[str, str | bytes]) -> list[str]:
             {SCORING_FILE: b"models: \xff\n", LIFECYCLE_FILE: LIFECYCLE},
             ["config/scoring.yaml:1: not UTF-8 text (invalid start byte)"],
         ),
+        # a control character pasted from a document (found by the reliability fuzzer)
+        (
+            edit(LIFECYCLE_FILE, "label: Form", "label: Fo\x97rm"),
+            [
+                "config/lifecycle.yaml:5: character U+0097 is not allowed in YAML"
+                " (special characters are not allowed)"
+            ],
+        ),
         # a YAML file nobody reads is probably a misspelt name
         (
             {**edit(SCORING_FILE, "", ""), "scorng.yaml": "models: []\n"},
