@@ -13,6 +13,7 @@ official SDK's models carry it, [doc] developer docs, [2nd] other projects,
 | GET/POST /crm/v3/objects/{contacts,tasks}; GET/PATCH/DELETE .../{id} | crm | [spec] |
 | POST /crm/v3/objects/{type}/batch/{read,create,update,upsert,archive} | crm | [spec] |
 | POST /crm/v3/objects/{type}/search | crm, search | [spec]; 10,000 cap, limits [2nd/doc] |
+| POST /crm/v3/objects/contacts/merge | merges | [spec]; new id, values [doc]; rest [unverified] |
 | POST /crm/v3/objects/contacts/gdpr-delete | crm | [spec] |
 | GET/PUT/DELETE /crm/v4/objects/{type}/{id}/associations/... | associations | [spec] |
 | GET/POST /crm/v3/properties/{type}[/groups], GET .../{name} | properties_api | [spec] |
@@ -25,7 +26,12 @@ official SDK's models carry it, [doc] developer docs, [2nd] other projects,
 | POST /marketing/v4/email/single-send | emails | [spec] |
 | GET /marketing/v3/email/send-statuses/{statusId} | emails | [unverified] |
 | webhook POSTs to --webhook-url (v1 + v3 signatures) | webhook_sender | [sdk/doc]; retries [2nd] |
+| contact.merge webhook fields | merges, webhook_sender | [doc]; objectId [unverified] |
 | /site/... demo pages, /_sandbox/... control routes | site, control | sandbox-only |
+
+Searches on a `lastmodifieddate`/`hs_lastmodifieddate` range, or sorted by one,
+are served from an index of live records by modified time (modified_index),
+so they cost the page, not the portal.
 
 Event types on the events API: e_visited_page [spec example], e_submitted_form
 [2nd], e_registered_marketing_event and e_attended_marketing_event [2nd, one
