@@ -6,6 +6,7 @@ from connector.store.contacts import ContactQueries
 from connector.store.coordination import CoordinationQueries
 from connector.store.database import connect, current_revision, head_revision, schema_drift, upgrade
 from connector.store.inbox import InboxQueries
+from connector.store.locks import ContactLocks
 from connector.store.outbox import OutboxQueries
 from connector.store.rate_budget import RateBudgetQueries
 from connector.store.records import (
@@ -26,6 +27,7 @@ class Store(
     OutboxQueries,
     CoordinationQueries,
     RateBudgetQueries,
+    ContactLocks,
     ReportingQueries,
     StoreBase,
 ):

@@ -98,6 +98,7 @@ class OutboxQueries:
         what HubSpot now holds, in one transaction; return how many this worker still owned."""
         marked = 0
         with self.writing() as connection:
+            self.lock_contacts(connection, [contact_id for _, contact_id, _ in sent])
             for effect_id, contact_id, properties in sent:
                 owned = connection.execute(
                     update(outbox_effects)

@@ -108,6 +108,7 @@ class InboxWorker:
 
     def _forget(self, forget: dict[str, bool]) -> None:
         with self.store.writing() as connection:
+            self.store.lock_contacts(connection, forget)
             for contact_id, privacy in forget.items():
                 self.store.forget_contact(connection, contact_id, privacy)
                 log.info("contact.forgotten", contact_id=contact_id, privacy=privacy)

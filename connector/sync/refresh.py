@@ -110,6 +110,7 @@ class Refresher:
         mark `finished_events` done and move `cursor`, all or nothing."""
         now, config = self._clock(), self._config()
         with self.store.writing() as connection:
+            self.store.lock_contacts(connection, [c.id for c in contacts])
             self.store.save_activities(connection, new_activities)
             outcome = self._judge(connection, contacts, config, now)
             self.store.finish_inbox_events(connection, finished_events)
@@ -129,6 +130,7 @@ class Refresher:
         """
         now, config = self._clock(), self._config()
         with self.store.writing() as connection:
+            self.store.lock_contacts(connection, contact_ids)
             stored = self.store.stored_contacts(connection, contact_ids)
             contacts = [
                 Contact(
