@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +24,11 @@ REQUIRED_FIELDS = (
     "subscriptionType",
     "objectId",
 )
+# HubSpot's ids and times are 64-bit integers; anything larger is not HubSpot's.
+MAX_ID = 2**63 - 1
+# A NUL character written as \u0000 (an odd run of backslashes makes the escape real):
+# PostgreSQL's JSON refuses it, so it would fail on every retry instead of being refused.
+_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
 
 class BadPayload(Exception):
@@ -36,14 +42,29 @@ class BadPayload(Exception):
 def _load(body: bytes) -> Any:
     # Deeply nested input stops the C parser at the recursion limit after a few
     # kilobytes, so hostile nesting costs little and is refused like bad JSON.
+    # NaN and Infinity are Python's extensions, not JSON (and no database stores them).
     try:
-        return json.loads(body)
+        data = json.loads(body, parse_constant=_not_json)
     except (ValueError, RecursionError):
         raise BadPayload("body is not valid JSON") from None
+    if _NUL_ESCAPE.search(body):
+        raise BadPayload("body holds a NUL character (\\u0000)")
+    return data
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
 
 
 def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID
+
+
+def _is_id(value: Any) -> bool:
+    """A whole number or a string of ASCII digits, within HubSpot's 64 bits."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    return _is_int(value)
 
 
 def _epoch_ms(value: int) -> datetime:
@@ -100,13 +121,13 @@ def parse_workflow_call(body: bytes, received_at: datetime) -> InboxEvent:
     if object_id is None:
         object_id = properties.get("hs_object_id")
         object_id = object_id.get("value") if isinstance(object_id, dict) else object_id
-    if not (_is_int(object_id) or (isinstance(object_id, str) and object_id.isdigit())):
+    if not _is_id(object_id):
         raise BadPayload("body names no contact (objectId, vid or id)")
     digest = hashlib.sha256(body).hexdigest()[:32]
     return InboxEvent(
-        identity=f"workflow:{object_id}:{digest}",
+        identity=f"workflow:{int(object_id)}:{digest}",
         subscription_type=WORKFLOW_SUBSCRIPTION,
-        object_id=str(object_id),
+        object_id=str(int(object_id)),
         occurred_at=received_at,
         payload=data,
     )
