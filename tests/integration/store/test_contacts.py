@@ -50,6 +50,17 @@ def test_it_inserts_then_updates_a_contact_and_finds_it_by_id_or_email(store):
     assert store.find_contact("nobody@example.com") is None
 
 
+def test_it_keeps_what_a_save_does_not_name(store):
+    with store.writing() as connection:
+        store.save_contact(connection, jane(), {"stage": "lead", "persona": "buyer"}, NOW)
+        store.remember_written(connection, "101", {"leadflow_score": "12"})
+        store.remember_written(connection, "101", {"lifecyclestage": "lead"})
+        store.save_contact(connection, jane(), {"score": 30.0}, NOW)
+    saved = store.find_contact("101")
+    assert (saved.stage, saved.persona, saved.score) == ("lead", "buyer", 30.0)
+    assert saved.written_properties == {"leadflow_score": "12", "lifecyclestage": "lead"}
+
+
 def test_it_records_a_transition_once(store):
     record = TransitionRecord(
         "t:101:lead:0",
