@@ -9,6 +9,8 @@ value moves. Each new write-back replaces the contact's older pending one
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -23,6 +25,12 @@ def writeback_prefix(contact_id: str) -> str:
 
 def epoch_ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
+
+
+def values_digest(properties: Mapping[str, str]) -> str:
+    """8 hex digits that change whenever a name or a value does."""
+    text = json.dumps(sorted(properties.items()), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
 def changed(wanted: Mapping[str, str], state: ContactState) -> dict[str, str]:
@@ -44,14 +52,18 @@ def plan_writeback(
     now: datetime,
 ) -> Effect | None:
     """An UPDATE_CONTACT effect with the changed lifecycle properties and `extra`
-    (e.g. the owner routing assigned), keyed `writeback:{contact}:{evaluated_at ms}`;
-    None when nothing changed."""
+    (e.g. the owner routing assigned), keyed `writeback:{contact}:{evaluated_at ms}:{digest}`
+    (the digest of the values: two judgments in one instant that want different values
+    are two write-backs, the later replacing the earlier); None when nothing changed."""
     properties = changed({**writeback_properties(evaluation, rules), **extra}, state)
     if not properties:
         return None
     contact_id = state.contact.id
     return Effect(
-        idempotency_key=f"{writeback_prefix(contact_id)}{epoch_ms(evaluation.evaluated_at)}",
+        idempotency_key=(
+            f"{writeback_prefix(contact_id)}{epoch_ms(evaluation.evaluated_at)}"
+            f":{values_digest(properties)}"
+        ),
         kind=EffectKind.UPDATE_CONTACT,
         contact_id=contact_id,
         payload={"properties": properties},

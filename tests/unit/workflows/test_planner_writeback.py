@@ -36,6 +36,18 @@ def writebacks(planned) -> list:
     return [e for e in planned.effects if e.kind == EffectKind.UPDATE_CONTACT]
 
 
+def test_two_judgments_in_one_instant_wanting_other_values_are_two_write_backs() -> None:
+    jane = new_lead()
+    evaluation = Portal().evaluate(jane, MONDAY)
+    first = plan(evaluation, state(jane), FUNNEL, shipped(), None, MONDAY)
+    scored = state(jane, written={"leadflow_score": "15"})
+    fewer = plan(evaluation, scored, FUNNEL, shipped(), None, MONDAY)
+    again = plan(evaluation, state(jane), FUNNEL, shipped(), None, MONDAY)
+    keys = [writebacks(p)[0].idempotency_key for p in (first, fewer, again)]
+    assert keys[0] != keys[1]
+    assert keys[0] == keys[2]
+
+
 def test_it_writes_stage_scores_model_persona_and_reason_after_a_transition() -> None:
     jane = new_lead()
     evaluation = Portal().evaluate(jane, MONDAY)
@@ -43,7 +55,7 @@ def test_it_writes_stage_scores_model_persona_and_reason_after_a_transition() ->
         evaluation, state(jane), FUNNEL, shipped(), "t:c1:marketingqualifiedlead:0", MONDAY
     )
     (effect,) = writebacks(planned)
-    assert effect.idempotency_key == f"writeback:c1:{int(MONDAY.timestamp() * 1000)}"
+    assert effect.idempotency_key.startswith(f"writeback:c1:{int(MONDAY.timestamp() * 1000)}:")
     assert effect.due_at == MONDAY
     assert effect.transition_id == "t:c1:marketingqualifiedlead:0"
     assert effect.payload["properties"] == {
