@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import click
 
 from connector.cli.config_commands import make_config_commands
+from connector.cli.contact import contact
 from connector.cli.context import CliContext, fail
 from connector.cli.database import db
 from connector.cli.operations import dispatch, hubspot, inbox, outbox, sync, worker
@@ -68,7 +69,7 @@ for command in make_config_commands(
 cli.add_command(serve)
 cli.add_command(db)
 cli.add_command(report)
-for command in (sync, dispatch, worker, inbox, outbox, hubspot):
+for command in (sync, dispatch, worker, inbox, outbox, hubspot, contact):
     cli.add_command(command)
 cli.add_command(sandbox_command, name="sandbox")
 

@@ -19,6 +19,7 @@ from connector.store.records import (
     TransitionRecord,
 )
 from connector.store.reporting import ReportingQueries
+from connector.store.timeline import ContactTimeline, StoredEffect, TimelineQueries
 
 
 class Store(
@@ -29,6 +30,7 @@ class Store(
     RateBudgetQueries,
     ContactLocks,
     ReportingQueries,
+    TimelineQueries,
     StoreBase,
 ):
     """Every named query the rest of the connector needs."""
@@ -37,12 +39,14 @@ class Store(
 __all__ = [
     "ClaimedEffect",
     "ClaimedEvent",
+    "ContactTimeline",
     "Effect",
     "InboxEvent",
     "QueueItem",
     "RateGrant",
     "Store",
     "StoredContact",
+    "StoredEffect",
     "TransitionRecord",
     "connect",
     "current_revision",
