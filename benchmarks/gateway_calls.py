@@ -29,18 +29,16 @@ timeouts, a few 429s) and must read the same contacts and activities.
 from __future__ import annotations
 
 import argparse
-import logging
 import math
-import multiprocessing
 import threading
 import time
-from collections import Counter
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import structlog
+from common import minimum_activity_calls, sandbox_process, targets_line
 
 from connector.hubspot import HubSpotGateway
+from connector.sandbox.limits import FaultRule
 
 SINCE = datetime(2000, 1, 1, tzinfo=UTC)
 GENERAL_PER_SECOND = 190 / 10
@@ -56,62 +54,24 @@ FAULTS = [  # (kind, share of all requests); 20% in all
 ]
 TIMEOUT_FAULT_SECONDS = 2.5
 GATEWAY_TIMEOUT = (2.0, 2.0)
-SCORED_EMAIL_TYPES = ("OPEN", "CLICK", "BOUNCE", "STATUSCHANGE")
 
 
-@dataclass(frozen=True)
-class World:
-    contacts: int
-    events: int
-    email_by_type: dict[str, int]
-
-    @property
-    def minimum_calls(self) -> int:
-        email_all = math.ceil(sum(self.email_by_type.values()) / 1000)
-        email_typed = sum(
-            math.ceil(self.email_by_type.get(t, 0) / 1000) or 1 for t in SCORED_EMAIL_TYPES
-        )
-        return (
-            math.ceil(self.contacts / 200)
-            + math.ceil(self.events / 1000)
-            + min(email_all, email_typed)
-        )
+def minimum_calls(world) -> int:
+    return math.ceil(world.contacts / 200) + minimum_activity_calls(world)
 
 
-def serve(connection, contacts: int, faulty: bool) -> None:
-    """Child process: a sandbox with the demo world until told to stop; reports its log."""
-    logging.disable(logging.CRITICAL)  # injected drops make Flask print tracebacks
-    from connector.sandbox.limits import FaultRule
-    from connector.sandbox.testing import running_sandbox
-
-    rules = _fault_rules() if faulty else []
-    rules = [FaultRule("*", kind, rate, TIMEOUT_FAULT_SECONDS) for kind, rate in rules]
-    with running_sandbox(contacts=contacts, seed=1, faults=rules, fault_seed=7) as hub:
-        world = hub.state
-        with world.lock:
-            events = sum(1 for _ in world.activity.scan())
-            email = Counter(e.type for e in world.email_events.scan())
-        connection.send((hub.base_url, hub.token, World(contacts, events, dict(email))))
-        connection.recv()
-        connection.send(hub.request_log.count(status=429))
-
-
-def _fault_rules() -> list[tuple[str, float]]:
+def _fault_rules() -> list[FaultRule]:
     """Each rule fires on its share of all requests (rules are tried in order)."""
     rules, left = [], 1.0
     for kind, share in FAULTS:
-        rules.append((kind, share / left))
+        rules.append(FaultRule("*", kind, share / left, TIMEOUT_FAULT_SECONDS))
         left -= share
     return rules
 
 
-def run(contacts: int, faulty: bool) -> dict:
-    context = multiprocessing.get_context("spawn")
-    ours, theirs = context.Pipe()
-    child = context.Process(target=serve, args=(theirs, contacts, faulty), daemon=True)
-    child.start()
-    base_url, token, world = ours.recv()
-    gateway = HubSpotGateway(base_url, token, timeout=GATEWAY_TIMEOUT)
+def read_everything(gateway: HubSpotGateway) -> tuple[dict[str, list], dict[str, float], float]:
+    """The walk and the behavioural events in two threads, then the email events;
+    returns (ids found, when each part finished, wall seconds)."""
     found: dict[str, list] = {"contacts": [], "activities": []}
     took: dict[str, float] = {}
 
@@ -135,18 +95,22 @@ def run(contacts: int, faulty: bool) -> dict:
     threads[1].join()
     wall = time.perf_counter() - started
     took["email"] = wall - took["walk"]
-    ours.send("stop")
-    sandbox_429s = ours.recv()
-    child.join(timeout=30)
+    return found, took, wall
 
+
+def run(contacts: int, faulty: bool) -> dict:
+    faults = {"faults": _fault_rules(), "fault_seed": 7} if faulty else {}
+    with sandbox_process(contacts, **faults) as hub:
+        gateway = HubSpotGateway(hub.base_url, hub.token, timeout=GATEWAY_TIMEOUT)
+        found, took, wall = read_everything(gateway)
     searches = gateway.tally.calls("contacts.search")
     others = gateway.tally.calls() - searches
     return {
-        "world": world,
+        "world": hub.world,
         "calls": gateway.tally.calls(),
         "by_endpoint": gateway.tally.by_endpoint(),
         "rate_limited": gateway.tally.rate_limited(),
-        "sandbox_429s": sandbox_429s,
+        "sandbox_429s": hub.answers.rate_limited,
         "wall": wall,
         "took": took,
         "bound": max(searches / SEARCH_PER_SECOND, others / GENERAL_PER_SECOND),
@@ -157,7 +121,7 @@ def run(contacts: int, faulty: bool) -> dict:
 
 def report(name: str, result: dict) -> None:
     world = result["world"]
-    minimum = world.minimum_calls
+    minimum = minimum_calls(world)
     print(
         f"{name:7} calls {result['calls']:5} (minimum {minimum}, {result['calls'] / minimum:.3f}x)"
         f"  429s {result['rate_limited']} (sandbox logged {result['sandbox_429s']})"
@@ -189,7 +153,7 @@ def main() -> None:
     )
     report("clean", clean)
     checks = {
-        "calls <= 1.05x minimum": clean["calls"] <= 1.05 * world.minimum_calls,
+        "calls <= 1.05x minimum": clean["calls"] <= 1.05 * minimum_calls(world),
         "zero 429s": clean["rate_limited"] == 0 and clean["sandbox_429s"] == 0,
         "wall <= 1.15x bound": clean["wall"] <= 1.15 * clean["bound"],
         "every contact once": len(clean["contacts"])
@@ -202,7 +166,7 @@ def main() -> None:
         checks["same result with 20% faults"] = set(faulty["contacts"]) == set(
             clean["contacts"]
         ) and set(faulty["activities"]) == set(clean["activities"])
-    print("targets: " + "; ".join(f"{k}: {'yes' if ok else 'NO'}" for k, ok in checks.items()))
+    print(targets_line(checks))
 
 
 if __name__ == "__main__":

@@ -36,7 +36,6 @@ import multiprocessing
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -48,15 +47,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common import free_port, percentile, ratio, wait_until_healthy
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from connector import store as store_room  # noqa: E402
-from connector.store import Store  # noqa: E402
-from connector.webhooks import expected_signature  # noqa: E402
-from tests.conftest import fresh_postgres_database  # noqa: E402
+from connector import store as store_room
+from connector.store import Store
+from connector.webhooks import expected_signature
+from tests.conftest import fresh_postgres_database
 
 TARGET_BATCH_EVENTS_PER_S = 20_000
 TARGET_SINGLE_REQUESTS_PER_S = 1_000
@@ -234,28 +232,6 @@ def postgres_postmaster(store: Store) -> int | None:
         return None
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until_healthy(process: subprocess.Popen, port: int, log_path: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited at start-up:\n{log_path.read_text()[-3000:]}")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit("gunicorn did not answer /healthz within 30 s")
-
-
 @contextmanager
 def gunicorn(
     database_url: str, secret: str, setup: GunicornSetup, workdir: Path
@@ -285,7 +261,7 @@ def gunicorn(
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, cwd=workdir, env=env, stdout=log, stderr=log)
     try:
-        _wait_until_healthy(process, port, log_path)
+        wait_until_healthy(process, port, log_path, "gunicorn")
         yield port, process.pid
     finally:
         process.send_signal(signal.SIGTERM)
@@ -317,12 +293,6 @@ class Phase:
     @property
     def events_per_s(self) -> float:
         return self.events / self.seconds
-
-
-def percentile(ordered: list[float], fraction: float) -> float:
-    if not ordered:
-        return float("nan")
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 class Load:
@@ -385,10 +355,6 @@ class Load:
         stored = {item.key for item in listed if item.key.startswith(prefix)}
         acknowledged = {identity(self.portal, i) for block in self.acked for i in block}
         return len(acknowledged), len(acknowledged - stored), len(stored - acknowledged)
-
-
-def ratio(value: float, target: float) -> str:
-    return f"{value / target:.2f}×"
 
 
 def cpu_line(phase: Phase) -> str:

@@ -1,0 +1,183 @@
+"""What several benchmarks share: a sandbox in its own process, loopback helpers, figures.
+
+Not a benchmark itself (`make bench` runs it and it prints nothing). Importing
+it puts the repository root on `sys.path`, so a script may import `tests.*`.
+
+- `sandbox_process(...)`: the HubSpot sandbox with a demo world in a child
+  process (its work does not share the measured process's GIL); says what the
+  world holds and, at the end, what the sandbox answered.
+- `minimum_activity_calls`: the fewest calls that read a world's activity.
+- `free_port`, `wait_until_healthy`: for servers started as real processes.
+- `percentile`, `ratio`, `targets_line`: how figures are printed.
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import math
+import multiprocessing
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+SCORED_EMAIL_TYPES = ("OPEN", "CLICK", "BOUNCE", "STATUSCHANGE")
+EVENTS_PAGE = 1000
+EMAIL_EVENTS_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class WorldCounts:
+    """What the sandbox's world held when it started answering."""
+
+    contacts: int
+    events: int
+    email_by_type: dict[str, int]
+    generated_seconds: float
+
+
+def minimum_activity_calls(world: WorldCounts) -> int:
+    """The fewest calls that read every activity of `world`:
+    - events: ceil(E / 1000), pages of at most 1000;
+    - email events: the cheaper of one unfiltered pass over every type,
+      ceil(M_all / 1000), and one pass per scored type, sum of ceil(M_t / 1000).
+    """
+    email_all = math.ceil(sum(world.email_by_type.values()) / EMAIL_EVENTS_PAGE)
+    email_typed = sum(
+        math.ceil(world.email_by_type.get(t, 0) / EMAIL_EVENTS_PAGE) or 1
+        for t in SCORED_EMAIL_TYPES
+    )
+    return math.ceil(world.events / EVENTS_PAGE) + min(email_all, email_typed)
+
+
+@dataclass(frozen=True)
+class SandboxAnswers:
+    """What the sandbox answered, from its request log and world, when told to stop.
+
+    `with_property` counts the live contacts that hold each watched property.
+    """
+
+    statuses: Counter
+    by_path_status: Counter
+    tasks: int
+    sends: int
+    with_property: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rate_limited(self) -> int:
+        return self.statuses.get(429, 0)
+
+
+@dataclass
+class SandboxHandle:
+    base_url: str
+    token: str
+    client_secret: str
+    world: WorldCounts
+    answers: SandboxAnswers | None = None
+
+
+def _serve(connection, contacts: int, seed: int, watch: Sequence[str], options: dict) -> None:
+    """Child process: a sandbox with the demo world until told to stop; reports its log."""
+    logging.disable(logging.CRITICAL)  # injected faults make Flask print tracebacks
+    from connector.sandbox.testing import running_sandbox
+
+    started = time.perf_counter()
+    with running_sandbox(contacts=contacts, seed=seed, **options) as hub:
+        world = hub.state
+        with world.lock:
+            events = sum(1 for _ in world.activity.scan())
+            email = Counter(e.type for e in world.email_events.scan())
+        counts = WorldCounts(contacts, events, dict(email), time.perf_counter() - started)
+        connection.send((hub.base_url, hub.token, hub.client_secret, counts))
+        connection.recv()
+        entries = hub.request_log.entries
+        with world.lock:
+            live = [r for r in world.contacts.records.values() if not r.archived]
+            with_property = {name: sum(1 for r in live if r.props.get(name)) for name in watch}
+            answers = SandboxAnswers(
+                statuses=Counter(e.status for e in entries),
+                by_path_status=Counter((_route(e.path), e.status) for e in entries),
+                tasks=len(world.tasks.records),
+                sends=len(world.sends),
+                with_property=with_property,
+            )
+        connection.send(answers)
+
+
+def _route(path: str) -> str:
+    """A request path without its ids, so answers group by endpoint."""
+    return "/".join("{id}" if part.isdigit() else part for part in path.split("/"))
+
+
+@contextmanager
+def sandbox_process(
+    contacts: int, *, seed: int = 1, watch: Sequence[str] = (), **options
+) -> Iterator[SandboxHandle]:
+    """A sandbox (`running_sandbox` options) in a spawned child process.
+
+    On leaving the block the child reports its answers into `handle.answers`
+    and stops. `watch` names contact properties to count at the end.
+    """
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    child = context.Process(
+        target=_serve, args=(theirs, contacts, seed, tuple(watch), options), daemon=True
+    )
+    child.start()
+    handle = SandboxHandle(*ours.recv())
+    try:
+        yield handle
+    finally:
+        ours.send("stop")
+        handle.answers = ours.recv()
+        child.join(timeout=30)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_healthy(
+    process: subprocess.Popen, port: int, log_path: Path, name: str, path: str = "/healthz"
+) -> None:
+    """Return once `GET path` answers 200; exit with the log's tail if the process dies."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{name} exited at start-up:\n{log_path.read_text()[-3000:]}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", path)
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"{name} did not answer {path} within 30 s")
+
+
+def percentile(ordered: list[float], fraction: float) -> float:
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def ratio(value: float, target: float) -> str:
+    return f"{value / target:.2f}×"
+
+
+def targets_line(checks: dict[str, bool]) -> str:
+    return "targets: " + "; ".join(f"{k}: {'yes' if ok else 'NO'}" for k, ok in checks.items())
