@@ -69,6 +69,7 @@ class CrashFigures:
     tasks: int
     duplicates: int
     missing: int
+    refused_webhooks: int
     outbox_states: frozenset[str]
 
     def line(self) -> str:
@@ -102,7 +103,7 @@ class CrashReplay:
         `kills_per_moment` runs that die count, the later ones run unarmed."""
         killed_here = 0
         for _ in range(MAX_RUNS_PER_MOMENT):
-            assert self.live.hub.webhooks.drain(10), "the sandbox could not deliver its webhooks"
+            self._deliver()
             if not self._events_waiting() and not self._effects_due():
                 return
             failpoint = self._arm() if killed_here < self.kills_per_moment else None
@@ -111,8 +112,12 @@ class CrashReplay:
             if run.killed:
                 self.kills[failpoint.partition(":")[0]] += 1
                 killed_here += 1
+                self._deliver()  # signed at the kill's time, before the clock moves on
                 self.live.clock.advance(LEASES_RUN_OUT)
         raise AssertionError(f"still busy after {MAX_RUNS_PER_MOMENT} worker runs")
+
+    def _deliver(self) -> None:
+        assert self.live.hub.webhooks.drain(10), "the sandbox could not deliver its webhooks"
 
     def _arm(self) -> str:
         """A failpoint this run will reach, at a random one of its hits."""
@@ -194,5 +199,8 @@ def _outcome(crash: CrashReplay) -> CrashFigures:
         tasks=len(tasks),
         duplicates=sum((sent - expected).values()) + sum(n - 1 for n in tasked.values()),
         missing=sum((expected - sent).values()) + sum(1 for e in TASKED if not tasked[e]),
+        refused_webhooks=sum(
+            1 for d in live.hub.webhooks.deliveries if d.status and 400 <= d.status < 500
+        ),
         outbox_states=frozenset(live.store.outbox_depth()),
     )

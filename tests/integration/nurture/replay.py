@@ -67,8 +67,7 @@ class Replay:
         live = self.live
         live.settle()
         while live.clock.now < end:
-            live.clock.now = min(self._stops(live.clock.now), default=end)
-            live.clock.now = min(live.clock.now, end)
+            live.clock.now = min([*self._stops(live.clock.now), end])
             if live.clock.now.minute == 0 and live.clock.now.second == 0:
                 live.connector.puller.run()
                 self.syncs += 1

@@ -23,4 +23,5 @@ def test_it_never_repeats_or_loses_an_email_or_task_when_workers_are_killed(stor
     assert figures.duplicates == 0
     assert figures.missing == 0
     assert figures.tasks == 2
+    assert figures.refused_webhooks == 0
     assert figures.outbox_states <= {"sent", "cancelled"}
