@@ -17,6 +17,9 @@ from connector.sandbox import running_sandbox
 
 log = structlog.get_logger(__name__)
 DEMO_CONTACTS = 500
+# gunicorn's default access line without the query string: `/dashboard?token=...` must
+# not write the dashboard token to the log (the path, status and timing are what matter).
+ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(f)s" "%(a)s"'
 
 
 @click.command()
@@ -129,6 +132,8 @@ def _serve_with_gunicorn(context: CliContext, host: str, port: int, no_jobs: boo
         f"{host}:{port}",
         "--access-logfile",
         "-",
+        "--access-logformat",
+        ACCESS_LOG_FORMAT,
         "connector.wsgi:app",
     ]
     try:

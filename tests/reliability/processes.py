@@ -5,8 +5,8 @@
     if run.killed:                     # SIGKILLed itself at the failpoint
         expire_claims_of(database_url, run.pid)
 
-Each process writes its log to its own file (a pipe nobody reads would block
-it). A killed worker's claims stay leased for minutes, as in production;
+Each process writes its output and its log to files of its own (a pipe nobody
+reads would block it). A killed worker's claims stay leased for minutes, as in production;
 `expire_claims_of` ends them at once, which is what waiting out the lease does.
 """
 
@@ -82,13 +82,9 @@ class Runner:
     def start(self, *args: str, failpoint: str | None = None) -> tuple[Run, subprocess.Popen]:
         log = self.log_dir / f"{len(self.runs):03d}-{args[0]}.log"
         env = {**self.env, FAILPOINTS: failpoint or ""}
-        with log.open("w") as sink:
+        with log.open("w") as sink, log.with_suffix(".out").open("w") as out:
             process = subprocess.Popen(
-                [CONNECTOR, "--env-file", os.devnull, *args],
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=sink,
-                text=True,
+                [CONNECTOR, "--env-file", os.devnull, *args], env=env, stdout=out, stderr=sink
             )
         run = Run(tuple(args), failpoint, process.pid, log)
         self.runs.append(run)
@@ -97,28 +93,42 @@ class Runner:
     def run(self, *args: str, failpoint: str | None = None) -> Run:
         """Run a command to its end (or its failpoint); a failure other than SIGKILL raises."""
         run, process = self.start(*args, failpoint=failpoint)
-        run.stdout, _ = process.communicate(timeout=RUN_TIMEOUT_S)
-        run.returncode = process.returncode
+        self.ended(run, process, timeout=RUN_TIMEOUT_S)
         if run.returncode not in (0, -signal.SIGKILL):
             raise AssertionError(f"connector {' '.join(args)} failed:\n{run.log.read_text()}")
         return run
+
+    @staticmethod
+    def ended(run: Run, process: subprocess.Popen, timeout: float | None = None) -> None:
+        """Wait for the process and record how it ended and what it printed."""
+        run.returncode = process.wait(timeout=timeout)
+        run.stdout = run.log.with_suffix(".out").read_text()
 
     @property
     def kills(self) -> list[Run]:
         return [run for run in self.runs if run.killed]
 
     def logs(self) -> str:
-        return "".join(run.log.read_text() for run in self.runs)
+        """Everything every process printed, output and log."""
+        return "".join(
+            run.log.read_text() + run.log.with_suffix(".out").read_text() for run in self.runs
+        )
 
 
 class Server:
-    """`connector serve --no-jobs` on a fixed port, restarted whenever it died.
+    """`connector serve` (by default `--no-jobs`) on a fixed port, restarted whenever it died.
 
     Each start takes the next failpoint from `arms` (none once they run out),
     so the server is killed at chosen commits while traffic flows."""
 
-    def __init__(self, runner: Runner, port: int, arms: Iterable[str] = ()) -> None:
-        self.runner, self.port = runner, port
+    def __init__(
+        self,
+        runner: Runner,
+        port: int,
+        arms: Iterable[str] = (),
+        options: tuple[str, ...] = ("--no-jobs",),
+    ) -> None:
+        self.runner, self.port, self.options = runner, port, options
         self.url = f"http://127.0.0.1:{port}"
         self._arms: Iterator[str] = iter(arms)
         self._current: tuple[Run, subprocess.Popen] | None = None
@@ -127,7 +137,7 @@ class Server:
         """Start the server if it is not running (first start, or after its death)."""
         while not self._running():
             run, process = self.runner.start(
-                "serve", "--no-jobs", "--port", str(self.port), failpoint=next(self._arms, None)
+                "serve", *self.options, "--port", str(self.port), failpoint=next(self._arms, None)
             )
             self._current = run, process
             deadline = time.monotonic() + 30
@@ -145,8 +155,7 @@ class Server:
         run, process = self._current
         if process.poll() is None:
             return True
-        run.stdout, _ = process.communicate()
-        run.returncode = process.returncode
+        self.runner.ended(run, process)
         self._current = None
         if not run.killed:
             raise AssertionError(f"connector serve stopped by itself:\n{run.log.read_text()}")
@@ -156,8 +165,7 @@ class Server:
         if self._current is not None:
             run, process = self._current
             process.terminate()
-            process.communicate(timeout=20)
-            run.returncode = process.returncode
+            self.runner.ended(run, process, timeout=20)
 
 
 def deliver_webhooks(hub: RunningSandbox, server: Server, seconds: float = 60) -> None:
