@@ -84,6 +84,21 @@ def leaks(text: str, kept: dict[str, str]) -> list[str]:
     return [name for name, value in kept.items() if value in text]
 
 
+def assert_nothing_leaked(logs: str, answers: dict, kept: dict[str, str], figures) -> None:
+    """No secret in any log line or answer (headers and body); strangers were refused."""
+    pages = "\n".join(f"{a.headers}\n{a.text}" for a in answers.values())
+    figures(
+        log_lines=logs.count("\n"),
+        pages=len(answers),
+        secrets_checked=len(kept),
+        leaked_in_logs=leaks(logs, kept),
+        leaked_in_pages=leaks(pages, kept),
+    )
+    assert_strangers_refused(answers)
+    assert leaks(logs, kept) == []
+    assert leaks(pages, kept) == []
+
+
 def assert_strangers_refused(answers: dict[str, requests.Response]) -> None:
     status = {what: answer.status_code for what, answer in answers.items()}
     assert status["dashboard, no token"] == 401
@@ -141,18 +156,7 @@ def test_a_production_run_shows_no_secret_in_any_log_or_page(
             answers |= {f"{k}, later": v for k, v in visit(server.url, "x").items()}
         finally:
             server.stop()
-    logs = runner.logs()
-    pages = "\n".join(f"{a.headers}\n{a.text}" for a in answers.values())
-    figures(
-        log_lines=logs.count("\n"),
-        pages=len(answers),
-        secrets_checked=len(kept),
-        leaked_in_logs=leaks(logs, kept),
-        leaked_in_pages=leaks(pages, kept),
-    )
-    assert_strangers_refused(answers)
-    assert leaks(logs, kept) == []
-    assert leaks(pages, kept) == []
+    assert_nothing_leaked(runner.logs(), answers, kept, figures)
 
 
 def scored(hub, email: str) -> bool:
@@ -195,19 +199,7 @@ def test_the_demo_shows_neither_the_secrets_it_was_given_nor_its_own(
         )
     finally:
         server.stop()
-    logs = runner.logs()
-    pages = "\n".join(f"{a.headers}\n{a.text}" for a in answers.values())
-    kept = {**given, **in_use}
-    figures(
-        log_lines=logs.count("\n"),
-        pages=len(answers),
-        secrets_checked=len(kept),
-        leaked_in_logs=leaks(logs, kept),
-        leaked_in_pages=leaks(pages, kept),
-    )
-    assert_strangers_refused(answers)
-    assert leaks(logs, kept) == []
-    assert leaks(pages, kept) == []
+    assert_nothing_leaked(runner.logs(), answers, {**given, **in_use}, figures)
 
 
 def fill_in_contact_form(sandbox_url: str) -> None:
