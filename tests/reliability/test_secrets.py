@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import subprocess
 import time
 from collections.abc import Callable
 
@@ -26,7 +27,7 @@ from connector.sandbox.limits import FaultRule
 from connector.sandbox.site import DEMO_FORMS
 from connector.sandbox.testing import running_sandbox
 from tests.reliability.outcome import portal, submit_wave
-from tests.reliability.processes import Runner, Server, environment, free_port
+from tests.reliability.processes import CONNECTOR, Runner, Server, environment, free_port
 
 DEMO_PORTAL = 62515
 
@@ -234,3 +235,22 @@ def demo_scored(sandbox_url: str, email: str) -> bool:
         timeout=10,
     )
     return answer.status_code == 200 and bool(answer.json()["properties"].get("leadflow_score"))
+
+
+def test_production_refuses_to_start_without_a_dashboard_token(tmp_path):
+    result = subprocess.run(
+        [CONNECTOR, "--env-file", os.devnull, "serve", "--production"],
+        env={
+            **os.environ,
+            "LEADFLOW_ENV": "production",
+            "LEADFLOW_DASHBOARD_TOKEN": "",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: LEADFLOW_DASHBOARD_TOKEN is required when LEADFLOW_ENV=production"
+    )
