@@ -78,8 +78,15 @@ class Live:
         raise AssertionError(f"still busy after {QUIET_ROUNDS} rounds")
 
     def _delivered(self, timeout: float) -> bool:
+        """True when every webhook went out; a refused one (e.g. a 401 because the test
+        moved the clock past the signature's 5 minutes before settling) fails the test."""
         webhooks = self.hub.sandbox.webhooks
-        return webhooks is None or webhooks.drain(timeout)
+        if webhooks is None:
+            return True
+        drained = webhooks.drain(timeout)
+        refused = [d for d in webhooks.deliveries if d.status is not None and 400 <= d.status < 500]
+        assert not refused, f"leadflow refused webhooks: {refused}"
+        return drained
 
     def submit_form(self, form: str, fields: dict[str, str], page: str = "/site/") -> None:
         """A prospect fills in one of the demo forms (newsletter, ebook, webinar, contact)."""
