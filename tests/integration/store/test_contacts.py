@@ -121,9 +121,20 @@ def test_it_streams_every_contact_with_its_history(store):
                 connection, Contact(str(200 + n), {"email": f"{n}@x.com"}, NOW), {}, NOW
             )
         store.save_activities(connection, [view("203", 1, 3)])
+        store.save_contact(
+            connection, Contact("205", {"email": "r@x.com"}, NOW), {"recycled_at": NOW}, NOW
+        )
     streamed = list(store.contact_histories(batch=2))
-    assert [contact.id for contact, _, _ in streamed] == ["200", "201", "202", "203", "204"]
-    assert [len(history) for _, history, _ in streamed] == [0, 0, 0, 1, 0]
+    assert [contact.id for contact, _, _ in streamed] == ["200", "201", "202", "203", "204", "205"]
+    assert [len(history) for _, history, _ in streamed] == [0, 0, 0, 1, 0, 0]
+    contact, [seen], recycled_at = streamed[3]
+    assert (contact.properties, contact.updated_at, recycled_at) == (
+        {"email": "3@x.com"},
+        NOW,
+        None,
+    )
+    assert seen == view("203", 1, 3)
+    assert streamed[5][2] == NOW
 
 
 def test_it_finds_contacts_with_new_activity_not_judged_since_a_time(store):
