@@ -12,10 +12,12 @@ from connector.cli.contact import contact
 from connector.cli.context import CliContext, fail
 from connector.cli.database import db
 from connector.cli.operations import dispatch, hubspot, inbox, outbox, sync, worker
+from connector.cli.planned import stored_funnel, stored_planned
 from connector.cli.report import report
 from connector.cli.serve import serve
 from connector.lifecycle import ContactFacts
 from connector.sandbox.command import sandbox_command
+from connector.services import settings_clock
 from connector.settings import SettingsError
 
 
@@ -63,7 +65,10 @@ for command in make_config_commands(
     _stored_contacts,
     _stored_contact,
     active_config_dir=lambda: _context().settings.config_dir,
+    clock=lambda: settings_clock(_context().settings)(),
     count_contacts=lambda: _context().store.contact_count(),
+    planned_of=lambda contact_ids: stored_planned(_context().store, contact_ids),
+    funnel=lambda now: stored_funnel(_context().store, now),
 ):
     cli.add_command(command)
 cli.add_command(serve)

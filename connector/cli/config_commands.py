@@ -9,7 +9,7 @@ None. Both are called only when a command runs.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sized
+from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
@@ -28,7 +28,15 @@ from connector.lifecycle import (
     simulate,
     stage_label,
 )
-from connector.workflows import Config, ConfigError, load_config, validate_directory
+from connector.workflows import (
+    Config,
+    ConfigError,
+    EffectForecast,
+    FunnelState,
+    Planned,
+    load_config,
+    validate_directory,
+)
 
 EXIT_PROBLEM = 1
 BAR_WIDTH = 30
@@ -146,6 +154,37 @@ def render_simulation(report: SimulationReport) -> RenderableType:
     return Group(headline, moves, scores, samples)
 
 
+def render_effects(forecast: EffectForecast) -> RenderableType:
+    """The emails and tasks each config would plan, side by side."""
+    nurture = forecast.candidate.nurture
+    step_ids = {n: step.id for n, step in enumerate(nurture.steps if nurture else [], 1)}
+    before, after = forecast.before, forecast.after
+    rows = [
+        *(
+            (f"{label} {n} ({step_ids.get(n, '?')})", old[n], new[n])
+            for label, old, new in (
+                ("email", before.emails, after.emails),
+                ("personal-email task", before.personal, after.personal),
+            )
+            for n in sorted({*old, *new})
+        ),
+        ("CALL task for a new SQL", before.sql_calls, after.sql_calls),
+        ("call-when-convenient task (MQL)", before.mql_calls, after.mql_calls),
+        ("property write-back", before.writebacks, after.writebacks),
+        ("nurture step cancelled (planned, not sent)", before.stopped, after.stopped),
+    ]
+    table = Table(title="Emails and tasks the next evaluation would plan", title_justify="left")
+    for column in ("effect", "active", "candidate", "change"):
+        table.add_column(column, justify="left" if column == "effect" else "right")
+    for label, old, new in rows:
+        table.add_row(label, f"{old:,}", f"{new:,}", f"{new - old:+,}" if new != old else "")
+    headline = (
+        f"[bold]{forecast.contacts:,}[/bold] contacts planned: those the two configs treat"
+        " differently (the others would get the same under either)"
+    )
+    return Group(headline, table)
+
+
 def make_config_commands(
     load_contacts: Callable[[], Iterable[ContactFacts]],
     find_contact: Callable[[str], ContactFacts | None],
@@ -153,10 +192,14 @@ def make_config_commands(
     active_config_dir: Callable[[], Path] = lambda: Path("config"),
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     count_contacts: Callable[[], int] | None = None,
+    planned_of: Callable[[Sequence[str]], Mapping[str, Planned]] = lambda contact_ids: {},
+    funnel: Callable[[datetime], FunnelState] | None = None,
 ) -> list[click.Command]:
     """The `config` group (with `validate`), `explain` and `simulate`, to add to the CLI.
 
-    `count_contacts()`, when given, sizes simulate's progress bar.
+    `count_contacts()`, when given, sizes simulate's progress bar. For simulate's
+    emails and tasks, `planned_of(ids)` gives what the outbox holds for contacts
+    and `funnel(now)` the portal's round-robin and lead counts.
     """
 
     @click.group("config")
@@ -209,11 +252,19 @@ def make_config_commands(
         one and show what would change. Nothing is written."""
         active = _load(active_config_dir())
         candidate = _load(candidate_dir)
+        now = clock()
         contacts = load_contacts()
         if count_contacts is not None:
             total = count_contacts()
         else:
             total = len(contacts) if isinstance(contacts, Sized) else None
+        forecast = EffectForecast(
+            active,
+            candidate,
+            funnel(now) if funnel is not None else FunnelState((), {}, 0),
+            now,
+            planned_of,
+        )
         console = Console(stderr=True)
         columns = (TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=console, disable=not console.is_terminal) as progress:
@@ -222,13 +273,16 @@ def make_config_commands(
                 contacts,
                 active.ruleset,
                 candidate.ruleset,
-                clock(),
+                now,
                 sample_size=sample,
                 on_progress=lambda done: progress.update(task, completed=done),
+                on_evaluated=forecast.add,
             )
+            forecast.finish()
         if as_json:
-            click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+            document = {**report.to_dict(), "effects": forecast.to_dict()}
+            click.echo(json.dumps(document, indent=2, ensure_ascii=False))
         else:
-            Console().print(render_simulation(report))
+            Console().print(Group(render_simulation(report), render_effects(forecast)))
 
     return [config_group, explain, simulate_command]

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from connector.lifecycle.engine import ContactFacts, evaluate
-from connector.lifecycle.evaluation import format_number
+from connector.lifecycle.evaluation import Evaluation, format_number
 from connector.lifecycle.rules import Ruleset
 
 SCORE_EDGES = (0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100)
@@ -102,21 +102,27 @@ def simulate(
     sample_size: int = 20,
     edges: tuple[float, ...] = SCORE_EDGES,
     on_progress: Callable[[int], None] | None = None,
+    on_evaluated: Callable[[ContactFacts, Evaluation, Evaluation], None] | None = None,
 ) -> SimulationReport:
     """Evaluate every contact with both rulesets and count the differences.
 
     Each contact's activities are read twice, so they must be a sequence, not
     an iterator; `contacts` itself may be any iterable, read once.
-    `on_progress(done)` is called every 1,000 contacts and once at the end.
+    `on_progress(done)` is called every 1,000 contacts and once at the end;
+    `on_evaluated(facts, active, candidate)` with each contact's two evaluations,
+    right after they are made (e.g. to plan their effects).
     """
     matrix: Counter[tuple[str | None, str | None]] = Counter()
     before = [0] * (len(edges) + 1)
     after = [0] * (len(edges) + 1)
     samples: list[ChangedContact] = []
     seen = changed = 0
-    for contact, activities, recycled_at in contacts:
+    for facts in contacts:
+        contact, activities, recycled_at = facts
         old = evaluate(contact, activities, active, now, recycled_at)
         new = evaluate(contact, activities, candidate, now, recycled_at)
+        if on_evaluated is not None:
+            on_evaluated(facts, old, new)
         seen += 1
         matrix[old.stage, new.stage] += 1
         before[bisect_right(edges, old.score)] += 1

@@ -8,6 +8,7 @@ from connector.store.database import connect, current_revision, head_revision, s
 from connector.store.inbox import InboxQueries
 from connector.store.locks import ContactLocks
 from connector.store.outbox import OutboxQueries
+from connector.store.planning import FunnelCounts, PlanningQueries, StoredPlanning, StoredStep
 from connector.store.rate_budget import RateBudgetQueries
 from connector.store.records import (
     ClaimedEffect,
@@ -31,6 +32,7 @@ class Store(
     ContactLocks,
     ReportingQueries,
     TimelineQueries,
+    PlanningQueries,
     StoreBase,
 ):
     """Every named query the rest of the connector needs."""
@@ -41,12 +43,15 @@ __all__ = [
     "ClaimedEvent",
     "ContactTimeline",
     "Effect",
+    "FunnelCounts",
     "InboxEvent",
     "QueueItem",
     "RateGrant",
     "Store",
     "StoredContact",
     "StoredEffect",
+    "StoredPlanning",
+    "StoredStep",
     "TransitionRecord",
     "connect",
     "current_revision",

@@ -14,6 +14,7 @@ from connector.workflows.config.loader import (
 )
 from connector.workflows.config.reloader import ConfigReloader
 from connector.workflows.config.source import ConfigError, Problem
+from connector.workflows.forecast import EffectCounts, EffectForecast, Planned
 from connector.workflows.planner import ContactState, FunnelState, Plan, PlannedStep, plan
 
 __all__ = [
@@ -30,8 +31,11 @@ __all__ = [
     "read_config_files",
     "validate_directory",
     "ContactState",
+    "EffectCounts",
+    "EffectForecast",
     "FunnelState",
     "Plan",
+    "Planned",
     "PlannedStep",
     "plan",
 ]

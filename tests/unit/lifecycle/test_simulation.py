@@ -74,3 +74,12 @@ def test_it_streams_and_reports_progress() -> None:
     report = simulate(iter(world()), ACTIVE, CANDIDATE, NOW, on_progress=done.append)
     assert done == [10]
     assert json.loads(json.dumps(report.to_dict()))["changed"] == 2
+
+
+def test_it_hands_each_contacts_two_evaluations_to_a_listener() -> None:
+    seen = []
+    simulate(world(), ACTIVE, CANDIDATE, NOW, on_evaluated=lambda *pair: seen.append(pair))
+    assert [facts.contact.id for facts, _, _ in seen] == [f"c{index}" for index in range(10)]
+    facts, old, new = seen[2]
+    assert (old.contact_id, old.stage, new.stage) == ("c2", "lead", "marketingqualifiedlead")
+    assert (old.config_version, new.config_version) == (ACTIVE.version, CANDIDATE.version)
