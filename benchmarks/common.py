@@ -7,7 +7,8 @@ it puts the repository root on `sys.path`, so a script may import `tests.*`.
   process (its work does not share the measured process's GIL); says what the
   world holds and, at the end, what the sandbox answered.
 - `minimum_activity_calls`: the fewest calls that read a world's activity.
-- `free_port`, `wait_until_healthy`: for servers started as real processes.
+- `start_sandbox`, `connector_env`, `free_port`, `wait_until_healthy`: the
+  sandbox and the connector as real processes (`connector sandbox`, `connector ...`).
 - `percentile`, `ratio`, `targets_line`: how figures are printed.
 """
 
@@ -17,6 +18,7 @@ import http.client
 import logging
 import math
 import multiprocessing
+import os
 import socket
 import subprocess
 import sys
@@ -30,6 +32,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+CONFIG_DIR = REPO / "config"
+CONNECTOR = Path(sys.executable).parent / "connector"
 
 SCORED_EMAIL_TYPES = ("OPEN", "CLICK", "BOUNCE", "STATUSCHANGE")
 EVENTS_PAGE = 1000
@@ -142,6 +146,54 @@ def sandbox_process(
         ours.send("stop")
         handle.answers = ours.recv()
         child.join(timeout=30)
+
+
+def start_sandbox(
+    workdir: Path, contacts: int, *options: str
+) -> tuple[subprocess.Popen, str, float]:
+    """`connector sandbox` on a free port with `contacts` demo contacts (seed 1) and
+    `options`; returns (process, base URL, seconds until it served)."""
+    port = free_port()
+    log_path = workdir / f"sandbox-{port}.log"
+    command = [str(CONNECTOR), "sandbox", f"--port={port}", f"--contacts={contacts}", "--seed=1"]
+    started = time.perf_counter()
+    with log_path.open("wb") as log:
+        process = subprocess.Popen([*command, *options], cwd=workdir, stdout=log, stderr=log)
+    while "HubSpot sandbox on" not in log_path.read_text():
+        if process.poll() is not None:
+            raise SystemExit(f"the sandbox exited:\n{log_path.read_text()[-3000:]}")
+        time.sleep(0.2)
+    return process, f"http://127.0.0.1:{port}", time.perf_counter() - started
+
+
+def connector_env(database_url: str, base_url: str, **settings: str) -> dict[str, str]:
+    """The environment of a `connector` process against the sandbox at `base_url`, with
+    the shipped config, JSON logs at info and `settings` (variables) on top; the
+    developer's own LEADFLOW_*/HUBSPOT_* variables are left out."""
+    from connector.sandbox import DEMO_CLIENT_SECRET, DEMO_TOKEN
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LEADFLOW_", "HUBSPOT_"))}
+    env.update(
+        DATABASE_URL=database_url,
+        LEADFLOW_CONFIG_DIR=str(CONFIG_DIR),
+        HUBSPOT_BASE_URL=base_url,
+        HUBSPOT_ACCESS_TOKEN=DEMO_TOKEN,
+        HUBSPOT_CLIENT_SECRET=DEMO_CLIENT_SECRET,
+        LOG_LEVEL="info",
+        LOG_FORMAT="json",
+    )
+    env.update(settings)
+    return env
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL if it has not ended within 30 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def free_port() -> int:

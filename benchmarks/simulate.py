@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from common import REPO, ratio, targets_line
+from common import CONFIG_DIR, ratio, targets_line
 from sqlalchemy import insert
 
 from connector import store as store_room
@@ -51,7 +51,6 @@ from connector.sandbox.site import DEMO_FORMS, PAGES, WEBINAR
 from connector.store import Store
 from connector.store.tables import activities, contacts
 
-CONFIG_DIR = REPO / "config"
 TARGET_SECONDS = 120
 GOAL_CONTACTS = 1_000_000
 CHUNK = 10_000

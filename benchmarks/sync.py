@@ -38,11 +38,11 @@ every contact stored and written back once.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import resource
 import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -51,22 +51,21 @@ from pathlib import Path
 
 import structlog
 from common import (
-    REPO,
-    free_port,
+    CONNECTOR,
+    connector_env,
     minimum_activity_calls,
     ratio,
     sandbox_process,
+    start_sandbox,
+    stop,
     targets_line,
 )
 
 from connector import store as store_room
-from connector.sandbox import DEMO_CLIENT_SECRET, DEMO_TOKEN
 from connector.services import build_connector
 from connector.settings import Settings
 from connector.store import Store
 
-CONFIG_DIR = REPO / "config"
-CONNECTOR = Path(sys.executable).parent / "connector"
 GENERAL_PER_SECOND = 190 / 10
 SEARCH_PER_SECOND = 5
 TARGET_CALLS, TARGET_WALL, TARGET_RSS_MB = 1.05, 1.15, 300
@@ -92,20 +91,6 @@ class Timeline:
     def mark(self, name: str) -> float:
         self.marks[name] = time.perf_counter() - self.started
         return self.marks[name]
-
-
-def settings_for(database_url: str, base_url: str = "", token: str = "") -> Settings:
-    return Settings.from_environment(
-        {
-            "DATABASE_URL": database_url,
-            "LEADFLOW_CONFIG_DIR": str(CONFIG_DIR),
-            "HUBSPOT_BASE_URL": base_url or "http://127.0.0.1:9",
-            "HUBSPOT_ACCESS_TOKEN": token or DEMO_TOKEN,
-            "HUBSPOT_CLIENT_SECRET": DEMO_CLIENT_SECRET,
-            "LOG_LEVEL": "warning",
-        },
-        dotenv_path=None,
-    )
 
 
 def empty_store(database_url: str) -> Store:
@@ -155,7 +140,8 @@ def run_pass(args: argparse.Namespace, database_url: str) -> None:
             flush=True,
         )
         store = empty_store(database_url)
-        connector = build_connector(settings_for(database_url, hub.base_url, hub.token), store)
+        environment = connector_env(database_url, hub.base_url, LOG_LEVEL="warning")
+        connector = build_connector(Settings.from_environment(environment, None), store)
         timeline = Timeline()
         connector.puller.progress = timeline.progress
         outcome = connector.puller.run(full=True)
@@ -227,76 +213,64 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def start_sandbox(contacts: int, workdir: Path) -> tuple[subprocess.Popen, str, float]:
-    """`connector sandbox` with `contacts` demo contacts; (process, base URL, seconds to ready)."""
-    port = free_port()
-    log_path = workdir / "sandbox.log"
-    started = time.perf_counter()
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(CONNECTOR), "sandbox", f"--port={port}", f"--contacts={contacts}", "--seed=1"],
-            cwd=workdir,
-            stdout=log,
-            stderr=log,
-        )
-    while "HubSpot sandbox on" not in log_path.read_text():
-        if process.poll() is not None:
-            raise SystemExit(f"the sandbox exited:\n{log_path.read_text()[-3000:]}")
-        time.sleep(0.2)
-    return process, f"http://127.0.0.1:{port}", time.perf_counter() - started
+class ProgressWatch:
+    """Follows the connector's `sync.progress` log lines (JSON): how far each phase is."""
 
+    def __init__(self, path: Path) -> None:
+        self.path, self.offset, self.done = path, 0, {}
 
-def connector_env(database_url: str, base_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LEADFLOW_", "HUBSPOT_"))}
-    env.update(
-        DATABASE_URL=database_url,
-        LEADFLOW_CONFIG_DIR=str(CONFIG_DIR),
-        HUBSPOT_BASE_URL=base_url,
-        HUBSPOT_ACCESS_TOKEN=DEMO_TOKEN,
-        HUBSPOT_CLIENT_SECRET=DEMO_CLIENT_SECRET,
-        LOG_LEVEL="warning",
-    )
-    return env
+    def read(self) -> str:
+        """The newest progress, e.g. "contacts 52,000"."""
+        with self.path.open("rb") as log:
+            log.seek(self.offset)
+            chunk = log.read()
+        complete = chunk[: chunk.rfind(b"\n") + 1]
+        self.offset += len(complete)
+        for line in complete.splitlines():
+            if b"sync.progress" in line:
+                entry = json.loads(line)
+                self.done[entry["phase"]] = entry["done"]
+        return ", ".join(f"{phase} {done:,}" for phase, done in self.done.items()) or "start"
 
 
 def run_backfill(args: argparse.Namespace, database_url: str, workdir: Path) -> None:
-    """`connector sync --full` in a child process: its peak RSS and RSS over time."""
+    """`connector sync --full` in a child process: its peak RSS and RSS as it goes."""
     empty_store(database_url).close()
-    sandbox, base_url, ready = start_sandbox(args.backfill, workdir)
+    sandbox, base_url, ready = start_sandbox(workdir, args.backfill)
     try:
         print(
             f"sandbox: {args.backfill:,} demo contacts generated and serving in {ready:.0f} s "
             f"(sandbox RSS {rss_mb(sandbox.pid):,.0f} MB)",
             flush=True,
         )
-        env = connector_env(database_url, base_url)
-        log_path = workdir / "sync.log"
+        out_path, log_path = workdir / "sync.out", workdir / "sync.log"
+        watch = ProgressWatch(log_path)
         started = time.perf_counter()
-        with log_path.open("wb") as log:
+        with out_path.open("wb") as out, log_path.open("wb") as log:
             sync = subprocess.Popen(
                 [str(CONNECTOR), "--env-file=/dev/null", "sync", "--full"],
                 cwd=workdir,
-                env=env,
-                stdout=log,
+                env=connector_env(database_url, base_url),
+                stdout=out,
                 stderr=log,
             )
-        samples: list[tuple[float, float]] = []
+        samples: list[tuple[float, str, float]] = []
         while sync.poll() is None:
-            samples.append((time.perf_counter() - started, rss_mb(sync.pid)))
+            samples.append((time.perf_counter() - started, watch.read(), rss_mb(sync.pid)))
             time.sleep(RSS_SAMPLE_SECONDS)
-        # poll() reaped it; its own peak is the largest RUSAGE_CHILDREN has seen, as
-        # the sandbox (the only other child) is still running.
+        # poll() reaped it: its peak is the largest RUSAGE_CHILDREN has seen, since
+        # the sandbox, the only other child, is still running.
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         took = time.perf_counter() - started
         if sync.returncode:
             raise SystemExit(f"connector sync failed:\n{log_path.read_text()[-3000:]}")
     finally:
-        sandbox.terminate()
-        sandbox.wait(timeout=30)
-    print(f"connector sync --full: {log_path.read_text().strip().splitlines()[-1]}")
+        stop(sandbox)
+    print(f"connector sync --full: {out_path.read_text().strip()}")
     print(f"  took {took:.0f} s ({args.backfill / took:,.0f} contacts/s)")
-    tenths = [samples[min(len(samples) - 1, len(samples) * k // 10)] for k in range(1, 11)]
-    print("  RSS over time: " + ", ".join(f"{t:.0f} s {mb:.0f} MB" for t, mb in tenths))
+    print("  RSS as it went (seconds, progress, RSS):")
+    for at, progress, mb in samples[:: max(1, len(samples) // 12)]:
+        print(f"    {at:6.0f} s  {progress:<44} {mb:5.0f} MB")
     print(
         f"  peak RSS {peak_mb:.0f} MB (target < {TARGET_RSS_MB} MB: "
         f"{ratio(peak_mb, TARGET_RSS_MB)})"
