@@ -228,7 +228,9 @@ class ContactQueries:
     def forget_contact(self, connection: Connection, contact_id: str, privacy: bool) -> None:
         """Remove a deleted contact; a privacy deletion also erases its history.
 
-        Pending effects are cancelled either way; on a privacy deletion every
+        Effects not yet sent are cancelled either way, those in flight too: their
+        claim is revoked, so a worker still holding one cannot record or retry it,
+        and one whose worker died is never reconciled. On a privacy deletion every
         effect's payload (addresses, rendered text) is blanked too.
         """
         connection.execute(delete(activities).where(activities.c.contact_id == contact_id))
@@ -236,8 +238,8 @@ class ContactQueries:
         effects = outbox_effects.c.contact_id == contact_id
         connection.execute(
             update(outbox_effects)
-            .where(effects, outbox_effects.c.state == "pending")
-            .values(state="cancelled", error="contact deleted")
+            .where(effects, outbox_effects.c.state.in_(["pending", "sending"]))
+            .values(state="cancelled", error="contact deleted", claimed_by=None, claimed_until=None)
         )
         if privacy:
             connection.execute(delete(transitions).where(transitions.c.contact_id == contact_id))
