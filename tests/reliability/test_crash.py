@@ -40,6 +40,8 @@ from tests.reliability.processes import (
 
 WAVES = scaled(4, 12)
 QUIET_ROUNDS = 30
+# Rate limits are not under test here; the test's own reads must not meet them either.
+UNLIMITED = {"rate_limit": 100_000}
 # Each start of `connector serve` takes the next arm: the Nth inbox commit kills it.
 SERVE_ARMS = [
     "inbox.before_commit:1",
@@ -94,7 +96,8 @@ WAVE_ARMS = [
 
 def fault_free_outcome(store: Store, config: Path):
     """The same waves with no kill: one in-process connector, settled after each wave."""
-    with live_connector(store, Clock(datetime.now(UTC)), config_dir=config, owners=1) as live:
+    clock = Clock(datetime.now(UTC))
+    with live_connector(store, clock, config_dir=config, owners=1, **UNLIMITED) as live:
         addresses = []
         for number in range(WAVES):
             addresses += submit_wave(live, number)
@@ -129,7 +132,7 @@ def test_it_loses_nothing_and_repeats_nothing_when_processes_are_killed_anywhere
     logs = tmp_path / "logs"
     logs.mkdir()
     with running_sandbox(
-        webhook_url=f"http://127.0.0.1:{port}/webhooks/hubspot", webhook_backoff_s=0.05
+        webhook_url=f"http://127.0.0.1:{port}/webhooks/hubspot", webhook_backoff_s=0.05, **UNLIMITED
     ) as hub:
         with hub.state.lock:
             hub.state.add_owner("rep0@demo.test", "Rep0", "Sales")
