@@ -163,16 +163,22 @@ class World:
 
 
 @pytest.fixture
-def world(database_url) -> Iterator[World]:
-    world = World()
-    skews = [timedelta(0), timedelta(seconds=1.5), timedelta(seconds=-2)]
-    for index, skew in enumerate(skews):
-        first_renewal = world.now + skew + timedelta(seconds=3 * index)
-        store = Store.from_url(database_url)
-        world.replicas.append(Replica(world, "abc"[index], skew, store, first_renewal))
-    yield world
-    for replica in world.replicas:
-        replica.store.close()
+def world_from(database_url) -> Iterator[Callable[[datetime], World]]:
+    """Three replicas whose first lease renewals fall a few seconds apart, from `start`."""
+    stores: list[Store] = []
+
+    def make(start: datetime) -> World:
+        world = World(now=start)
+        skews = [timedelta(0), timedelta(seconds=1.5), timedelta(seconds=-2)]
+        for index, skew in enumerate(skews):
+            stores.append(Store.from_url(database_url))
+            first_renewal = start + skew + timedelta(seconds=3 * index)
+            world.replicas.append(Replica(world, "abc"[index], skew, stores[-1], first_renewal))
+        return world
+
+    yield make
+    for store in stores:
+        store.close()
 
 
 def overlaps(runs: list[SyncRun]) -> int:
@@ -184,12 +190,13 @@ def overlaps(runs: list[SyncRun]) -> int:
     )
 
 
-def hours(count: int) -> list[str]:
-    return [hourly_slot(MIDNIGHT + timedelta(hours=hour)) for hour in range(count)]
+def hours(first: int, end: int) -> list[str]:
+    return [hourly_slot(MIDNIGHT + timedelta(hours=hour)) for hour in range(first, end)]
 
 
 @POSTGRES
-def test_three_replicas_run_24_hourly_syncs_in_24_hours_never_two_at_once(world, figures):
+def test_three_replicas_run_24_hourly_syncs_in_24_hours_never_two_at_once(world_from, figures):
+    world = world_from(MIDNIGHT - timedelta(minutes=1))
     world.advance_to(MIDNIGHT + timedelta(hours=24) - timedelta(seconds=1))
     done = world.completed()
     stored = world.replicas[0].store.job_runs("sync")
@@ -200,8 +207,8 @@ def test_three_replicas_run_24_hourly_syncs_in_24_hours_never_two_at_once(world,
         overlaps=overlaps(world.runs),
         replicas_that_led=len({run.replica for run in done}),
     )
-    assert [run.slot for run in done] == hours(24)
-    assert [(row["slot"], row["outcome"]) for row in stored] == [(h, "ok") for h in hours(24)]
+    assert [run.slot for run in done] == hours(0, 24)
+    assert [(row["slot"], row["outcome"]) for row in stored] == [(h, "ok") for h in hours(0, 24)]
     assert overlaps(world.runs) == 0
 
 
@@ -216,8 +223,9 @@ def test_three_replicas_run_24_hourly_syncs_in_24_hours_never_two_at_once(world,
     ],
 )
 def test_a_new_leader_runs_the_slot_of_a_dead_leader_within_two_lease_periods(
-    world, figures, dies_at
+    world_from, figures, dies_at
 ):
+    world = world_from(MIDNIGHT + timedelta(hours=2) - timedelta(minutes=1))
     killed_at = MIDNIGHT + dies_at
     world.to_leader[killed_at] = Replica.kill
     world.advance_to(MIDNIGHT + timedelta(hours=5) - timedelta(seconds=1))
@@ -231,7 +239,7 @@ def test_a_new_leader_runs_the_slot_of_a_dead_leader_within_two_lease_periods(
         overlaps=overlaps(world.runs),
     )
     assert taken_over.started - killed_at <= 2 * LEASE_TTL
-    assert [run.slot for run in done] == hours(5)
+    assert [run.slot for run in done] == hours(2, 5)
     assert overlaps(world.runs) == 0
 
 
@@ -245,7 +253,9 @@ def test_a_new_leader_runs_the_slot_of_a_dead_leader_within_two_lease_periods(
         "host",
     ],
 )
-def test_a_wake_up_30_seconds_late_still_runs_the_slot_once(world, figures, frozen):
+def test_a_wake_up_30_seconds_late_still_runs_the_slot_once(world_from, figures, frozen):
+    world = world_from(MIDNIGHT + timedelta(hours=1, minutes=30))
+
     def freeze(leader: Replica) -> None:
         for replica in [leader] if frozen == "leader" else world.replicas:
             replica.freeze(30 if frozen == "leader" else 31)
@@ -261,7 +271,7 @@ def test_a_wake_up_30_seconds_late_still_runs_the_slot_once(world, figures, froz
         slots_run=len(world.runs),
     )
     assert timedelta(seconds=28) <= delay <= timedelta(seconds=30) + 2 * LEASE_TTL
-    assert [run.slot for run in world.completed()] == hours(3)
+    assert [run.slot for run in world.completed()] == hours(2, 3)
     assert overlaps(world.runs) == 0
 
 
