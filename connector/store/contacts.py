@@ -228,8 +228,9 @@ class ContactQueries:
     def forget_contact(self, connection: Connection, contact_id: str, privacy: bool) -> None:
         """Remove a deleted contact; a privacy deletion also erases its history.
 
-        Effects not yet sent are cancelled either way, those in flight too: their
-        claim is revoked, so a worker still holding one cannot record or retry it,
+        Effects not yet sent are cancelled either way: pending, parked (HubSpot may
+        have refused one because the contact was already gone) and in flight, whose
+        claim is revoked so a worker still holding one cannot record or retry it,
         and one whose worker died is never reconciled. On a privacy deletion every
         effect's payload (addresses, rendered text) is blanked too.
         """
@@ -238,7 +239,7 @@ class ContactQueries:
         effects = outbox_effects.c.contact_id == contact_id
         connection.execute(
             update(outbox_effects)
-            .where(effects, outbox_effects.c.state.in_(["pending", "sending"]))
+            .where(effects, outbox_effects.c.state.in_(["pending", "sending", "parked"]))
             .values(state="cancelled", error="contact deleted", claimed_by=None, claimed_until=None)
         )
         if privacy:

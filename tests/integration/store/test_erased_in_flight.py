@@ -1,7 +1,9 @@
 """A contact erased while one of its effects is in flight: nothing more reaches HubSpot,
 and the blanked effect never comes back to a dispatcher (found by tests/reliability/
 test_model.py: a worker died mid-send, the contact was erased, and every dispatch pass
-then failed on the in-doubt effect's empty payload)."""
+then failed on the in-doubt effect's empty payload; and a write-back HubSpot refused
+because the contact was already gone stayed parked for an admin after leadflow
+learnt of the deletion)."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -43,3 +45,11 @@ def test_a_worker_still_sending_cannot_bring_an_erased_contacts_effect_back(stor
     assert not store.mark_effect_sent(effect_id, "busy", NOW, "9")
     assert [(e["state"], e["payload"]) for e in store.effects_of("101")] == [("cancelled", {})]
     assert store.claim_due_effects("next", NOW + timedelta(days=1)) == []
+
+
+def test_it_cancels_an_effect_hubspot_refused_because_the_contact_was_gone(store):
+    effect_id = in_flight(store, "w")
+    store.defer_effect(effect_id, "w", "Could not get some CONTACT objects", NOW, permanent=True)
+    forget(store, privacy=False)
+    assert [e["state"] for e in store.effects_of("101")] == ["cancelled"]
+    assert store.list_outbox(["parked"]) == []
