@@ -4,7 +4,8 @@ A property is written when its new value differs both from what leadflow
 last wrote and from what HubSpot holds now: an unchanged value costs no call,
 and a value a person changed in HubSpot is left alone until leadflow's own
 value moves. Each new write-back replaces the contact's older pending one
-(the dispatcher would send the same values again anyway).
+(the dispatcher would send the same values again anyway). Scores that only
+drift by decay are written once they have moved a whole point (`only_drift`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from datetime import datetime
 from connector.domain import Effect, EffectKind
 from connector.lifecycle import Evaluation, Ruleset, writeback_properties
 from connector.workflows.state import ContactState
+
+DRIFT_POINTS = 1.0
 
 
 def writeback_prefix(contact_id: str) -> str:
@@ -43,6 +46,34 @@ def changed(wanted: Mapping[str, str], state: ContactState) -> dict[str, str]:
     }
 
 
+def only_drift(properties: Mapping[str, str], rules: Ruleset, state: ContactState) -> bool:
+    """True when all that changed is scores drifting by under `DRIFT_POINTS` from what
+    HubSpot was last given (decay, hour by hour) and the reason that quotes them.
+
+    Writing such a drift would change the contact in HubSpot, bring it back in the
+    next hourly pull, drift again and be written again, for ever; a score that
+    moved a whole point, a new rule, a stage or a persona is written at once.
+    """
+    names = rules.writeback
+    scores = {names.score, names.fit, names.engagement} - {None}
+    moved = scores & set(properties)
+    if not moved or not set(properties) <= scores | {names.reason}:
+        return False
+    before = {**state.contact.properties, **state.written}
+    for name in moved:
+        old, new = _number(before.get(name)), _number(properties[name])
+        if old is None or new is None or abs(new - old) >= DRIFT_POINTS:
+            return False
+    return True
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None
+
+
 def plan_writeback(
     evaluation: Evaluation,
     state: ContactState,
@@ -56,7 +87,7 @@ def plan_writeback(
     (the digest of the values: two judgments in one instant that want different values
     are two write-backs, the later replacing the earlier); None when nothing changed."""
     properties = changed({**writeback_properties(evaluation, rules), **extra}, state)
-    if not properties:
+    if not properties or only_drift(properties, rules, state):
         return None
     contact_id = state.contact.id
     return Effect(

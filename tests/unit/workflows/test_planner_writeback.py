@@ -104,11 +104,38 @@ def test_it_writes_only_values_that_differ_from_both_written_and_hubspot(
     assert ("writeback:c1:" in planned.cancel_keys_with_prefix) == bool(expected)
 
 
+@pytest.mark.parametrize(
+    ("written_score", "expected"),
+    [
+        # decay moved the scores by half a point: not worth a write (and its echo)
+        ("15.5", set()),
+        # a whole point or more: written, with the reason that quotes the score
+        ("16.1", {"leadflow_score", "leadflow_engagement_score", "leadflow_reason"}),
+        # never written: written
+        ("", {"leadflow_score", "leadflow_engagement_score", "leadflow_reason"}),
+    ],
+)
+def test_scores_that_only_drift_under_a_point_are_not_written(written_score, expected) -> None:
+    others = {
+        "lifecyclestage": "marketingqualifiedlead",
+        "leadflow_fit_score": "0",
+        "leadflow_scoring_model": "default",
+        "leadflow_persona": "other",
+    }
+    jane = new_lead(**others)
+    evaluation = Portal().evaluate(jane, MONDAY)
+    scores = {"leadflow_score": written_score, "leadflow_engagement_score": written_score}
+    written = {**others, **scores, "leadflow_reason": "an older reason"}
+    planned = plan(evaluation, state(jane, written), FUNNEL, shipped(), None, MONDAY)
+    found = writebacks(planned)
+    assert (set(found[0].payload["properties"]) if found else set()) == expected
+
+
 def test_it_coalesces_pending_write_backs_of_a_contact() -> None:
     portal = Portal()
     jane = portal.add(new_lead())
     portal.refresh(jane, MONDAY)
-    portal.refresh(jane, MONDAY + timedelta(hours=6))  # engagement decayed: a new value
+    portal.refresh(jane, MONDAY + timedelta(days=6))  # engagement decayed by 2 points
     rows = portal.outbox.of("c1", "writeback:")
     assert [row.state for row in rows] == ["cancelled", "pending"]
 
