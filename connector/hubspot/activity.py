@@ -14,10 +14,13 @@
 from __future__ import annotations
 
 import heapq
+import pickle
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack
 from datetime import datetime, timedelta
-from typing import Any
+from typing import IO, Any
 
 import structlog
 
@@ -102,18 +105,21 @@ class ActivityReader:
     def email_since(self, since: datetime, until: datetime | None) -> Iterator[list[Activity]]:
         """Every contact's scored email events in [since, until], oldest first.
 
-        The email events API lists newest first, one event type per query, so
-        the window's events are all read before the first page is yielded.
+        The email events API lists newest first, one event type per query: each
+        type's pages go to a temporary file as they arrive and come back in
+        reverse, merged across types, so memory holds a page per type rather
+        than the window (a backfill's window holds every email event there is).
         """
-        found: list[Activity] = []
-        for email_type in EMAIL_EVENT_KINDS:
-            query = [("eventType", email_type), ("startTimestamp", str(epoch_ms(since)))]
-            if until is not None:
-                query.append(("endTimestamp", str(epoch_ms(until))))
-            for page in self._email_pages(query):
-                found.extend(page)
-        found.sort(key=_moment)
-        yield from _pages(found)
+        with ExitStack() as files:
+            streams = []
+            for email_type in EMAIL_EVENT_KINDS:
+                query = [("eventType", email_type), ("startTimestamp", str(epoch_ms(since)))]
+                if until is not None:
+                    query.append(("endTimestamp", str(epoch_ms(until))))
+                spill = files.enter_context(tempfile.TemporaryFile())
+                starts = _spill(self._email_pages(query), spill)
+                streams.append(_last_page_first(spill, starts))
+            yield from _pages(heapq.merge(*streams, key=_moment))
 
     def all_since(self, since: datetime, until: datetime | None) -> Iterator[list[Activity]]:
         """Both sources merged in one stream, oldest first, so a caller may checkpoint on
@@ -209,6 +215,23 @@ def _email_page(answer: Any) -> tuple[list[dict[str, Any]], bool, str | None]:
         raise UnexpectedResponse("email events answer lacks events[] with id and created")
     offset = answer.get("offset")
     return events, bool(answer.get("hasMore")), str(offset) if offset not in (None, "") else None
+
+
+def _spill(pages: Iterable[list[Activity]], file: IO[bytes]) -> list[int]:
+    """Write each page to `file`; return where each one starts."""
+    starts = []
+    for page in pages:
+        starts.append(file.tell())
+        pickle.dump(page, file, pickle.HIGHEST_PROTOCOL)
+    return starts
+
+
+def _last_page_first(file: IO[bytes], starts: list[int]) -> Iterator[Activity]:
+    """The activities `_spill` wrote, last page first, each page oldest first: a stream
+    that arrived newest first comes back oldest first, one page in memory."""
+    for start in reversed(starts):
+        file.seek(start)
+        yield from sorted(pickle.load(file), key=_moment)
 
 
 def _moment(activity: Activity) -> datetime:

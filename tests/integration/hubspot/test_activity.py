@@ -103,6 +103,22 @@ def test_it_pages_through_events_a_thousand_at_a_time(hub, gateway, frozen):
     assert hub.request_log.count(*EVENTS) == 3
 
 
+def test_it_reads_email_events_oldest_first_across_pages_and_types(hub, gateway, frozen):
+    start = frozen()
+    [contact_id] = add_contacts(hub, 1)
+    for n in range(2100):
+        did(hub, contact_id, "email", start + 2 * n, type="OPEN")
+        if n % 300 == 0:
+            did(hub, contact_id, "email", start + 2 * n + 1, type="CLICK")
+    found = [a for page in gateway.email_activities_since(at(frozen)) for a in page]
+    assert [a.occurred_at for a in found] == sorted(a.occurred_at for a in found)
+    assert [a.kind for a in found].count(ActivityKind.EMAIL_OPEN) == 2100
+    assert [a.kind for a in found].count(ActivityKind.EMAIL_CLICK) == 7
+    assert len({a.source_id for a in found}) == len(found)
+    # three pages of opens, one page each for clicks, bounces and unsubscribes
+    assert hub.request_log.count(*EMAIL_EVENTS) == 6
+
+
 def test_it_keeps_to_the_time_window(hub, gateway, frozen):
     start = frozen()
     [contact_id] = add_contacts(hub, 1)
