@@ -40,7 +40,8 @@ from tests.reliability.processes import (
 
 WAVES = scaled(4, 12)
 QUIET_ROUNDS = 30
-# Rate limits are not under test here; the test's own reads must not meet them either.
+# The fault-free run's sandbox lives on a clock that stands still: its ten-second
+# window would never empty, so it gets no rate limit (rate limits are not under test).
 UNLIMITED = {"rate_limit": 100_000}
 # Each start of `connector serve` takes the next arm: the Nth inbox commit kills it.
 SERVE_ARMS = [
@@ -132,7 +133,7 @@ def test_it_loses_nothing_and_repeats_nothing_when_processes_are_killed_anywhere
     logs = tmp_path / "logs"
     logs.mkdir()
     with running_sandbox(
-        webhook_url=f"http://127.0.0.1:{port}/webhooks/hubspot", webhook_backoff_s=0.05, **UNLIMITED
+        webhook_url=f"http://127.0.0.1:{port}/webhooks/hubspot", webhook_backoff_s=0.05
     ) as hub:
         with hub.state.lock:
             hub.state.add_owner("rep0@demo.test", "Rep0", "Sales")
