@@ -77,8 +77,7 @@ def run_replicas(runner: Runner, count: int) -> list[Finished]:
     started = [runner.start("worker", "--once") for _ in range(count)]
     finished = []
     for run, process in started:
-        run.stdout, _ = process.communicate(timeout=RUN_TIMEOUT_S * 5)
-        run.returncode = process.returncode
+        runner.ended(run, process, timeout=RUN_TIMEOUT_S * 5)
         said = FINISHED.search(run.stdout)
         if process.returncode != 0 or said is None:
             raise AssertionError(f"a replica failed:\n{run.log.read_text()[-4000:]}")
