@@ -6,9 +6,11 @@ same journeys, properties and history), their activity shaped as the gateway
 stores it. Filling is timed apart. Then, on that store:
 
 1. store read: `Store.contact_histories()` streamed to the end, nothing else;
-2. simulate: the `simulate` command that `make_config_commands` builds, fed by
-   `contact_histories()` as the `connector` CLI feeds it, comparing the shipped
-   config with a candidate whose MQL threshold is 10 points lower (`--json`).
+2. simulate: the `simulate` command that `make_config_commands` builds, wired to
+   the store as the `connector` CLI wires it (`contact_histories()`, the outbox's
+   plans, the funnel counts), comparing the shipped config with a candidate
+   where a download is a strong signal for 180 days rather than 90, which
+   turns the demo's cold leads into MQLs (`--json`, so nothing is drawn).
 
 Prints contacts/s of each and the simulate time for 1,000,000 contacts
 (measured, or projected from a smaller store), with the store read's share.
@@ -37,6 +39,7 @@ from sqlalchemy import insert
 
 from connector import store as store_room
 from connector.cli.config_commands import make_config_commands
+from connector.cli.planned import stored_funnel, stored_planned
 from connector.domain import ActivityKind
 from connector.lifecycle import ContactFacts
 from connector.sandbox.demo_data import (
@@ -54,6 +57,7 @@ from connector.store.tables import activities, contacts
 TARGET_SECONDS = 120
 GOAL_CONTACTS = 1_000_000
 CHUNK = 10_000
+GATED_90_DAYS = "match: {form_name: 'e-?book|white ?paper|guide|report'}\n          within_days: 90"
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 EMAIL_KINDS = {
     "OPEN": ActivityKind.EMAIL_OPEN,
@@ -148,13 +152,14 @@ def fill(store: Store, count: int) -> int:
 
 
 def candidate_config(directory: Path) -> Path:
-    """The shipped config with the MQL threshold 10 points lower."""
+    """The shipped config with an admin's edit: a download counts as an MQL signal
+    for 180 days instead of 90 (the demo's cold leads downloaded months ago)."""
     shutil.copytree(CONFIG_DIR, directory)
     lifecycle = directory / "lifecycle.yaml"
     text = lifecycle.read_text()
-    if "min_score: 60" not in text:
-        raise SystemExit("config/lifecycle.yaml has no 'min_score: 60' to lower")
-    lifecycle.write_text(text.replace("min_score: 60", "min_score: 50", 1))
+    if GATED_90_DAYS not in text:
+        raise SystemExit("config/lifecycle.yaml has no gated-content signal of 90 days to edit")
+    lifecycle.write_text(text.replace(GATED_90_DAYS, GATED_90_DAYS.replace("90", "180"), 1))
     return directory
 
 
@@ -177,6 +182,8 @@ def timed_simulate(store: Store, candidate: Path) -> tuple[dict, float]:
         active_config_dir=lambda: CONFIG_DIR,
         clock=lambda: NOW,
         count_contacts=store.contact_count,
+        planned_of=lambda contact_ids: stored_planned(store, contact_ids),
+        funnel=lambda now: stored_funnel(store, now),
     )
     simulate = next(command for command in commands if command.name == "simulate")
     out = io.StringIO()
