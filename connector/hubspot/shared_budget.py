@@ -12,7 +12,8 @@ within `window + hold` of each other, and the source never grants more than
 `count` in such a span. The price is a long-run rate of `window / (window +
 hold)` of the budget (95% with `hold = window / 20`; a little less when
 replicas leave part of a block unspent), and a block of `count / 20` slots
-(8 of 171) costs one database round trip per 8 calls.
+(8 of 171; never more than 25, as a replica that dies holding a block wastes
+it for a window) costs one database round trip per block.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from connector.hubspot.ratelimit import Clock, RateLimiter, Sleep, budget_window
 
 log = structlog.get_logger(__name__)
 HOLD_SHARE = 1 / 20
+MAX_BLOCK = 25  # a replica that dies leaves at most this many slots unspent for a window
 MIN_WAIT = 0.005
 
 
@@ -139,7 +141,7 @@ class SharedWindowLimiter:
         self._limit, self._interval = limit, interval
         self.count, self.window = budget_window(limit, interval, self._fraction)
         self.hold = self.window * HOLD_SHARE
-        self.block = max(1, math.floor(self.count * HOLD_SHARE))
+        self.block = min(MAX_BLOCK, max(1, math.floor(self.count * HOLD_SHARE)))
 
 
 def shared_limiters(
