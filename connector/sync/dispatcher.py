@@ -132,7 +132,7 @@ class Dispatcher:
     def _send_updates(self, chunk: Sequence[ClaimedEffect], outcome: DispatchOutcome) -> None:
         changes: dict[str, dict[str, str]] = {}
         for effect in chunk:  # claim order is due order, so later writes win
-            changes.setdefault(effect.contact_id, {}).update(effect.payload["properties"])
+            changes.setdefault(effect.contact_id, {}).update(effect.payload.get("properties", {}))
         try:
             result = self.gateway.update_contacts(changes)
         except HubSpotError as error:
@@ -154,7 +154,7 @@ class Dispatcher:
         failpoints.hit("dispatch.before_mark_sent")
         outcome.sent += self.store.mark_updates_sent(
             [
-                (e.id, e.contact_id, e.payload["properties"])
+                (e.id, e.contact_id, e.payload.get("properties", {}))
                 for e in chunk
                 if e.contact_id not in refused
             ],
@@ -174,8 +174,21 @@ class Dispatcher:
         except HubSpotError as error:
             self._failed(effect, error, outcome)
             return
+        except (KeyError, TypeError, ValueError) as error:
+            self._park_malformed(effect, error, outcome)
+            return
         failpoints.hit("dispatch.after_hubspot_accepted")
         self._sent(effect, result_id, outcome)
+
+    def _park_malformed(
+        self, effect: ClaimedEffect, error: Exception, outcome: DispatchOutcome
+    ) -> None:
+        """A payload no call can be made from is parked alone, not retried for ever,
+        so one bad row never stalls the effects claimed beside it."""
+        reason = f"malformed payload: {type(error).__name__}: {error}"
+        self.store.defer_effect(effect.id, self.worker_id, reason, self.clock(), permanent=True)
+        outcome.parked += 1
+        log.error("outbox.malformed", key=effect.idempotency_key, error=reason)
 
     def _create_task(self, effect: ClaimedEffect) -> str:
         if effect.in_doubt or effect.attempts:

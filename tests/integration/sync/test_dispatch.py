@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from connector.domain import Effect, EffectKind
 from connector.sandbox import DEMO_CLIENT_SECRET
 from tests.integration.sync.test_pipeline import DECISION_MAKER
 from tests.live import SHIPPED_CONFIG, Clock, live_connector
@@ -88,3 +89,21 @@ def test_a_daily_limit_pauses_dispatch_until_midnight_and_drops_nothing(store):
     # the two waiting effects; by midnight the score has decayed by under a point
     assert sent == 2
     assert len(tasks) == 1
+
+
+def test_a_malformed_effect_is_parked_alone_and_the_rest_still_goes_out(store):
+    with live_connector(store, Clock()) as live:
+        live.submit_form("contact", DECISION_MAKER, page="/site/contact")
+        live.hub.webhooks.drain(10)
+        live.connector.drain_inbox()
+        contact_id = live.hubspot_contact("dm@bigco.test")["hs_object_id"]
+        broken = Effect("task:broken", EffectKind.CREATE_TASK, contact_id, {}, live.clock())
+        with live.store.writing() as connection:
+            live.store.plan_effects(connection, [broken], live.clock())
+
+        sent = live.settle()
+
+        (parked,) = live.store.list_outbox(["parked"])
+    assert sent == 2
+    assert len(live.hubspot_tasks()) == 1
+    assert (parked.key, parked.error) == ("task:broken", "malformed payload: KeyError: 'subject'")
