@@ -52,6 +52,8 @@ from pathlib import Path
 import structlog
 from common import (
     CONNECTOR,
+    SandboxAnswers,
+    WorldCounts,
     connector_env,
     minimum_activity_calls,
     ratio,
@@ -62,9 +64,11 @@ from common import (
 )
 
 from connector import store as store_room
+from connector.hubspot.metrics import CallTally
 from connector.services import build_connector
 from connector.settings import Settings
 from connector.store import Store
+from connector.sync.pull import SyncOutcome
 
 GENERAL_PER_SECOND = 190 / 10
 SEARCH_PER_SECOND = 5
@@ -77,20 +81,50 @@ RSS_SAMPLE_SECONDS = 0.5
 
 
 @dataclass
-class Timeline:
-    """When each phase of the pass ended (seconds from its start) and how much it did."""
+class Phase:
+    """One phase of the pass: when it ended (s from the start) and the calls it made."""
 
+    ended: float
+    searches: int
+    limited: int
+
+    @property
+    def floor(self) -> float:
+        """The least time its calls take at the portal's limits, both budgets at once."""
+        return max(self.searches / SEARCH_PER_SECOND, self.limited / GENERAL_PER_SECOND)
+
+
+@dataclass
+class Timeline:
+    """Cuts the pass into phases (activities, contacts walk, dispatch) by the gateway's
+    call counts when each phase reports its first progress and at each mark."""
+
+    tally: CallTally
     started: float = field(default_factory=time.perf_counter)
-    marks: dict[str, float] = field(default_factory=dict)
-    done: Counter = field(default_factory=Counter)
+    phases: dict[str, Phase] = field(default_factory=dict)
+    _current: str = "activities"
+    _counted: tuple[int, int] = (0, 0)
 
     def progress(self, phase: str, count: int) -> None:
-        self.marks[phase] = time.perf_counter() - self.started
-        self.done[phase] += count
+        if phase != self._current:
+            self.mark(self._current)
+            self._current = phase
 
-    def mark(self, name: str) -> float:
-        self.marks[name] = time.perf_counter() - self.started
-        return self.marks[name]
+    def mark(self, name: str) -> None:
+        """End phase `name` now."""
+        by_endpoint = self.tally.by_endpoint()
+        searches = sum(by_endpoint.get(e, 0) for e in SEARCHES)
+        limited = sum(by_endpoint.values()) - searches - sum(by_endpoint.get(e, 0) for e in EXEMPT)
+        self.phases[name] = Phase(
+            time.perf_counter() - self.started,
+            searches - self._counted[0],
+            limited - self._counted[1],
+        )
+        self._counted = (searches, limited)
+
+    @property
+    def wall(self) -> float:
+        return max(phase.ended for phase in self.phases.values())
 
 
 def empty_store(database_url: str) -> Store:
@@ -130,8 +164,22 @@ def made_calls(by_endpoint: Counter) -> dict[str, int]:
     return dict(grouped)
 
 
-def run_pass(args: argparse.Namespace, database_url: str) -> None:
-    with sandbox_process(args.contacts, watch=(WRITTEN,)) as hub:
+@dataclass
+class PassResult:
+    world: WorldCounts
+    answers: SandboxAnswers
+    outcome: SyncOutcome
+    sent: int
+    left: dict[str, int]
+    stored: int
+    by_endpoint: Counter
+    rate_limited: int
+    timeline: Timeline
+
+
+def run_pass(contacts: int, database_url: str) -> PassResult:
+    """A sandbox of `contacts` changed contacts, a full pass, then a dispatch."""
+    with sandbox_process(contacts, watch=(WRITTEN,)) as hub:
         world = hub.world
         print(
             f"sandbox: {world.contacts:,} contacts, {world.events:,} behavioural events, "
@@ -142,60 +190,86 @@ def run_pass(args: argparse.Namespace, database_url: str) -> None:
         store = empty_store(database_url)
         environment = connector_env(database_url, hub.base_url, LOG_LEVEL="warning")
         connector = build_connector(Settings.from_environment(environment, None), store)
-        timeline = Timeline()
+        timeline = Timeline(connector.gateway.tally)
         connector.puller.progress = timeline.progress
         outcome = connector.puller.run(full=True)
-        pulled = timeline.mark("pull")
+        timeline.mark("contacts")
         sent = connector.dispatch_due()
-        wall = timeline.mark("dispatch")
+        timeline.mark("dispatch")
         stored, left = store.contact_count(), store.outbox_depth()
         store.close()
-    answers = hub.answers
     tally = connector.gateway.tally
-    by_endpoint = Counter(tally.by_endpoint())
-    made, minimum = made_calls(by_endpoint), minimum_calls(by_endpoint, world, answers)
+    return PassResult(
+        world,
+        hub.answers,
+        outcome,
+        sent,
+        left,
+        stored,
+        Counter(tally.by_endpoint()),
+        tally.rate_limited(),
+        timeline,
+    )
+
+
+def report_pass(result: PassResult) -> None:
+    world, answers, timeline = result.world, result.answers, result.timeline
+    made = made_calls(result.by_endpoint)
+    minimum = minimum_calls(result.by_endpoint, world, answers)
+    emails = made.pop("email.single_send", 0)
+    minimum.pop("email.single_send", None)
     calls, least = sum(made.values()), sum(minimum.values())
-    searches = sum(by_endpoint.get(e, 0) for e in SEARCHES)
-    limited = calls - searches - sum(by_endpoint.get(e, 0) for e in EXEMPT)
-    bound = max(searches / SEARCH_PER_SECOND, limited / GENERAL_PER_SECOND)
+    whole = Phase(
+        timeline.wall,
+        sum(phase.searches for phase in timeline.phases.values()),
+        sum(phase.limited for phase in timeline.phases.values()),
+    )
     search_refused = sum(
         n
         for (path, status), n in answers.by_path_status.items()
         if "search" in path and status == 400
     )
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-    print(
-        f"pass: {outcome.contacts:,} contacts judged, {outcome.judged.transitions:,} stage "
-        f"changes, {outcome.judged.effects:,} effects planned; {sent:,} sent "
-        f"({answers.with_property[WRITTEN]:,} contacts written back, {answers.tasks:,} tasks, "
-        f"{answers.sends:,} emails); left in the outbox: "
-        + (", ".join(f"{n:,} {state}" for state, n in sorted(left.items()) if state != "sent"))
+    waiting = ", ".join(
+        f"{n:,} {state}" for state, n in sorted(result.left.items()) if state != "sent"
     )
-    print(f"calls: {calls:,} (minimum {least:,}: {ratio(calls, least)}, target ≤ {TARGET_CALLS}×)")
+    print(
+        f"pass: {result.outcome.contacts:,} contacts judged, "
+        f"{result.outcome.judged.transitions:,} stage changes, "
+        f"{result.outcome.judged.effects:,} effects planned; {result.sent:,} sent "
+        f"({answers.with_property[WRITTEN]:,} contacts written back, {answers.tasks:,} tasks, "
+        f"{emails:,} emails); not due yet: {waiting or 'none'}"
+    )
+    print(
+        f"calls: {calls:,} (minimum {least:,}: {ratio(calls, least)}, target ≤ {TARGET_CALLS}×), "
+        f"besides {emails:,} single-send emails (one call each, exempt from the limits)"
+    )
     for group in sorted(set(made) | set(minimum)):
         print(f"  {group:<24} {made.get(group, 0):>6,}  minimum {minimum.get(group, 0):>6,}")
     print(
-        f"429s: {tally.rate_limited()} seen by the gateway, {answers.rate_limited} logged by the "
+        f"429s: {result.rate_limited} seen by the gateway, {answers.rate_limited} logged by the "
         f"sandbox (target 0); searches refused (10,000-result cap): {search_refused}"
     )
     print(
-        f"wall: {wall:.1f} s (rate-limit bound {bound:.1f} s = max({searches} searches / 5, "
-        f"{limited:,} calls / 19): {ratio(wall, bound)}, target ≤ {TARGET_WALL}×)"
+        f"wall: {whole.ended:.1f} s (rate-limit bound {whole.floor:.1f} s = max({whole.searches} "
+        f"searches / 5, {whole.limited:,} calls / 19): {ratio(whole.ended, whole.floor)}, "
+        f"target ≤ {TARGET_WALL}×)"
     )
-    marks = timeline.marks
-    print(
-        f"  activities read by {marks.get('activities', 0):.1f} s, contacts walked by "
-        f"{marks.get('contacts', 0):.1f} s, pull done at {pulled:.1f} s, dispatch done at "
-        f"{wall:.1f} s; peak RSS of this process (connector) {peak_mb:.0f} MB"
-    )
+    began = 0.0
+    for name, phase in timeline.phases.items():
+        print(
+            f"  {name:<10} {phase.ended - began:6.1f} s for {phase.searches:,} searches and "
+            f"{phase.limited:,} other calls (at the limits: {phase.floor:.1f} s)"
+        )
+        began = phase.ended
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  peak RSS of this process (the connector; the sandbox is apart) {peak_mb:.0f} MB")
     print(
         targets_line(
             {
                 f"calls ≤ {TARGET_CALLS}× minimum": calls <= TARGET_CALLS * least,
-                "zero 429s": tally.rate_limited() == 0 and answers.rate_limited == 0,
-                f"wall ≤ {TARGET_WALL}× bound": wall <= TARGET_WALL * bound,
-                "every contact stored": stored == world.contacts,
+                "zero 429s": result.rate_limited == 0 and answers.rate_limited == 0,
+                f"wall ≤ {TARGET_WALL}× bound": whole.ended <= TARGET_WALL * whole.floor,
+                "every contact stored": result.stored == world.contacts,
                 "every contact written back": answers.with_property[WRITTEN] == world.contacts,
             }
         )
@@ -299,7 +373,7 @@ def main() -> None:
         if args.backfill:
             run_backfill(args, database_url, workdir)
         else:
-            run_pass(args, database_url)
+            report_pass(run_pass(args.contacts, database_url))
 
 
 if __name__ == "__main__":
