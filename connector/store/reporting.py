@@ -183,24 +183,22 @@ class ReportingQueries:
 
     def stage_reach_by_day(self, period: Period, by: str | None = None) -> list[ReachDay]:
         """Per group, funnel stage and day: contacts first reaching the stage, and converted."""
-        reach = _reach(period)
+        reach = _reach(period, by)
         parts = []
         for stage, following in zip(FUNNEL, (*FUNNEL[1:], None), strict=True):
             reached_at = reach.c[stage.value]
             day = _day(self.dialect, reached_at)
             converted = func.count(reach.c[following.value]) if following else literal_column("0")
-            group, group_by, source = _grouped(by, reach, reach.c.contact_id)
             parts.append(
                 select(
-                    group,
+                    reach.c.grp,
                     literal_column(f"'{stage.value}'").label("stage"),
                     day.label("day"),
                     func.count().label("reached"),
                     converted.label("converted"),
                 )
-                .select_from(source)
                 .where(reached_at >= period.since, reached_at < period.until)
-                .group_by(*group_by, day)
+                .group_by(reach.c.grp, day)
             )
         with self._analysing() as connection:
             rows = connection.execute(union_all(*parts)).all()
@@ -435,8 +433,9 @@ class ReportingQueries:
         )
 
 
-def _reach(period: Period):
-    """Per contact that advanced in the period: when it first reached each funnel stage."""
+def _reach(period: Period, by: str | None):
+    """Per contact that advanced in the period: its group and when it first reached each
+    funnel stage. The group is joined once here rather than in each stage's count."""
     advance = transitions.c.kind == "advance"
     moved = select(transitions.c.contact_id).where(
         advance, transitions.c.at >= period.since, transitions.c.at < period.until
@@ -447,12 +446,14 @@ def _reach(period: Period):
         )
         for stage in FUNNEL
     ]
-    return (
+    per_contact = (
         select(transitions.c.contact_id, *reached)
         .where(advance, transitions.c.contact_id.in_(moved))
         .group_by(transitions.c.contact_id)
-        .cte("reach")
+        .subquery()
     )
+    group, _, source = _grouped(by, per_contact, per_contact.c.contact_id)
+    return select(per_contact, group).select_from(source).cte("reach")
 
 
 def _reactions(sent, since: datetime):
