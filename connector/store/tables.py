@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -103,6 +104,22 @@ transitions = Table(
     Column("at", UTC_TIME, nullable=False, index=True),
     Column("reasons", JSON, nullable=False),
     Column("config_version", String(32)),
+    Index(
+        "ix_transitions_advance_path",
+        "contact_id",
+        "at",
+        "id",
+        "to_stage",
+        postgresql_where=text("kind = 'advance'"),
+        sqlite_where=text("kind = 'advance'"),
+    ),
+    Index(
+        "ix_transitions_advance_time",
+        "at",
+        "contact_id",
+        postgresql_where=text("kind = 'advance'"),
+        sqlite_where=text("kind = 'advance'"),
+    ),
 )
 
 inbox_events = Table(
