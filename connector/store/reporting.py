@@ -30,6 +30,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import (
     Connection,
     Date,
+    Float,
     String,
     and_,
     case,
@@ -581,7 +582,9 @@ def _day(dialect: str, moment) -> ColumnElement:
 def _seconds_between(dialect: str, start, end) -> ColumnElement[float]:
     if dialect == "sqlite":
         return (func.julianday(end) - func.julianday(start)) * literal_column("86400.0")
-    return func.extract("epoch", end - start)
+    # EXTRACT gives numeric, whose comparisons make sorting and bucketing stays several
+    # times slower than on double precision (exact to the microsecond for these spans).
+    return cast(func.extract("epoch", end - start), Float)
 
 
 def _instant(dialect: str, iso_text) -> ColumnElement:
