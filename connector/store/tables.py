@@ -153,7 +153,7 @@ outbox_effects = Table(
     Column("id", ID, primary_key=True, autoincrement=True),
     Column("idempotency_key", String(200), nullable=False, unique=True),
     Column("kind", String(32), nullable=False, comment="update_contact | send_email | create_task"),
-    Column("contact_id", String(32), nullable=False, index=True),
+    Column("contact_id", String(32), nullable=False),
     Column("transition_id", String(64)),
     Column("payload", JSON, nullable=False),
     Column("created_at", UTC_TIME, nullable=False),
@@ -169,6 +169,7 @@ outbox_effects = Table(
     Column("error", Text),
     Index("ix_outbox_effects_state_due", "state", "due_at"),
     Index("ix_outbox_effects_kind_sent", "kind", "sent_at"),
+    Index("ix_outbox_effects_contact_state", "contact_id", "state"),
 )
 
 sync_cursors = Table(
