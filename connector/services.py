@@ -140,8 +140,8 @@ class Connector:
             ),
         ]
         everywhere = {
-            "inbox": (1.0, self.drain_inbox),
-            "outbox": (2.0, self.dispatch_due),
+            "inbox": (0.25, self.drain_inbox),
+            "outbox": (0.5, self.dispatch_due),
             "config": (10.0, self.config.check),
         }
         return build_scheduler(leadership, leader_jobs, everywhere)
