@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -74,6 +74,24 @@ def triage(events: list[ClaimedEvent]) -> Triage:
     return Triage(refresh - {k for k, v in forget.items() if v}, forget, refresh_events, skipped)
 
 
+def own_echoes(events: list[ClaimedEvent], written: Mapping[str, Mapping[str, str]]) -> set[str]:
+    """Contacts whose every event in the batch reports a property now holding the value
+    leadflow itself wrote: HubSpot telling us of our own write-back has nothing new,
+    and judging the contact again would cost two calls for its activity."""
+    echoes: dict[str, bool] = {}
+    for event in events:
+        contact_id = event.object_id or ""
+        payload = event.payload
+        ours = written.get(contact_id, {}).get(str(payload.get("propertyName")))
+        echo = (
+            event.subscription_type == "contact.propertyChange"
+            and ours is not None
+            and str(payload.get("propertyValue")) == ours
+        )
+        echoes[contact_id] = echoes.get(contact_id, True) and echo
+    return {contact_id for contact_id, echo in echoes.items() if echo}
+
+
 class InboxWorker:
     def __init__(
         self,
@@ -96,7 +114,8 @@ class InboxWorker:
         plan = triage(events)
         try:
             self._forget(plan.forget)
-            self._refresh(sorted(plan.refresh), plan.refresh_events, plan.skipped)
+            refresh = plan.refresh - own_echoes(events, self._written(plan.refresh))
+            self._refresh(sorted(refresh), plan.refresh_events, plan.skipped)
         except HubSpotError as error:
             log.warning("inbox.retry", events=len(events), error=str(error))
             self.store.fail_inbox_events([e.id for e in events], str(error), self.clock())
@@ -105,6 +124,11 @@ class InboxWorker:
         PROCESSED.labels("done").inc(len(plan.refresh_events))
         PROCESSED.labels("skipped").inc(len(plan.skipped))
         return len(events)
+
+    def _written(self, ids: set[str]) -> dict[str, dict[str, str]]:
+        with self.store.reading() as connection:
+            stored = self.store.stored_contacts(connection, sorted(ids))
+        return {contact_id: known.written_properties for contact_id, known in stored.items()}
 
     def _forget(self, forget: dict[str, bool]) -> None:
         with self.store.writing() as connection:

@@ -69,3 +69,18 @@ def test_a_privacy_deletion_erases_what_leadflow_knew_of_the_contact(live):
     assert live.store.contact_history("dm@bigco.test") is None
     assert live.store.transitions_of(contact_id) == []
     assert live.store.list_outbox(["pending", "sending"], contact_id=contact_id) == []
+
+
+def test_hubspot_echoing_leadflows_own_write_back_costs_no_second_read(live):
+    live.submit_form("contact", DECISION_MAKER, page="/site/contact")
+    live.settle()
+    echoed = [e for e in live.hub.webhooks.emitted if e.get("propertyName") == "lifecyclestage"]
+    contact_id = live.hubspot_contact("dm@bigco.test")["hs_object_id"]
+
+    live.hubspot_update(contact_id, hs_lead_status="IN_PROGRESS")
+    live.settle()
+
+    reads = live.hub.request_log.count("POST", "/crm/v3/objects/contacts/batch/read")
+    assert [e["propertyValue"] for e in echoed] == ["salesqualifiedlead"]
+    # one read for the submission, none for the echo, one for the person's change
+    assert reads == 2
