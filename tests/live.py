@@ -13,6 +13,7 @@ replays days in seconds by moving the clock.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -127,34 +128,40 @@ class Live:
 
     def hubspot_privacy_delete(self, contact_id: str) -> None:
         """HubSpot's GDPR delete: the contact is erased for good."""
-        answer = requests.post(
-            f"{self.hub.base_url}/crm/v3/objects/contacts/gdpr-delete",
-            json={"objectId": contact_id},
-            headers={"Authorization": f"Bearer {self.hub.token}"},
-            timeout=5,
-        )
-        assert answer.status_code == 204, answer.text
+        self._call("POST", "/gdpr-delete", {"objectId": contact_id}, expected=204)
 
     def hubspot_merge(self, primary_id: str, other_id: str) -> str:
         """Someone merges two contacts in HubSpot; returns the id of the merged contact."""
-        answer = requests.post(
-            f"{self.hub.base_url}/crm/v3/objects/contacts/merge",
-            json={"primaryObjectId": primary_id, "objectIdToMerge": other_id},
-            headers={"Authorization": f"Bearer {self.hub.token}"},
-            timeout=5,
-        )
-        assert answer.status_code == 200, answer.text
-        return answer.json()["id"]
+        body = {"primaryObjectId": primary_id, "objectIdToMerge": other_id}
+        return self._call("POST", "/merge", body).json()["id"]
 
     def hubspot_update(self, contact_id: str, **properties: str) -> None:
         """A person changes the contact in HubSpot (sales, an admin, an import)."""
-        answer = requests.patch(
-            f"{self.hub.base_url}/crm/v3/objects/contacts/{contact_id}",
-            json={"properties": properties},
+        self._call("PATCH", f"/{contact_id}", {"properties": properties})
+
+    def _call(self, method: str, path: str, body: dict, expected: int = 200) -> requests.Response:
+        """One call to the sandbox's contacts API, as the portal's users' tools make it."""
+        answer = requests.request(
+            method,
+            f"{self.hub.base_url}/crm/v3/objects/contacts{path}",
+            json=body,
             headers={"Authorization": f"Bearer {self.hub.token}"},
             timeout=5,
         )
-        assert answer.status_code == 200, answer.text
+        assert answer.status_code == expected, answer.text
+        return answer
+
+    def connector_environment(self, **extra: str) -> dict[str, str]:
+        """The environment a real `connector` process needs to work on this portal and store."""
+        return {
+            **os.environ,
+            "DATABASE_URL": self.store.engine.url.render_as_string(hide_password=False),
+            "LEADFLOW_CONFIG_DIR": str(SHIPPED_CONFIG),
+            "HUBSPOT_BASE_URL": self.hub.base_url,
+            "HUBSPOT_ACCESS_TOKEN": self.hub.token,
+            "HUBSPOT_CLIENT_SECRET": DEMO_CLIENT_SECRET,
+            **extra,
+        }
 
 
 def live_settings(store_url: str, config_dir: Path = SHIPPED_CONFIG) -> Settings:

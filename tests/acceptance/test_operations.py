@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
 import pytest
 import requests
 
-from connector.sandbox import DEMO_CLIENT_SECRET
 from tests.integration.sync.test_pipeline import DECISION_MAKER
-from tests.live import SHIPPED_CONFIG, Clock, live_connector
+from tests.live import Clock, live_connector
 
 
 def connector(live, *args: str) -> subprocess.CompletedProcess:
     """The real `connector` command against the live portal and store."""
     return subprocess.run(
         [sys.executable, "-m", "connector.cli", "--env-file", "/dev/null", *args],
-        env={
-            **os.environ,
-            "DATABASE_URL": live.store.engine.url.render_as_string(hide_password=False),
-            "LEADFLOW_CONFIG_DIR": str(SHIPPED_CONFIG),
-            "HUBSPOT_BASE_URL": live.hub.base_url,
-            "HUBSPOT_ACCESS_TOKEN": live.hub.token,
-            "HUBSPOT_CLIENT_SECRET": DEMO_CLIENT_SECRET,
-            "COLUMNS": "200",
-        },
+        env=live.connector_environment(COLUMNS="200"),
         capture_output=True,
         text=True,
         timeout=60,

@@ -3,7 +3,6 @@ recording it: the effect comes back in doubt and is reconciled, never sent twice
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -12,9 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from connector.domain import Effect, EffectKind
-from connector.sandbox import DEMO_CLIENT_SECRET
 from tests.integration.sync.test_pipeline import DECISION_MAKER
-from tests.live import SHIPPED_CONFIG, Clock, live_connector
+from tests.live import Clock, live_connector
 
 LEASE = timedelta(minutes=2)
 
@@ -23,15 +21,7 @@ def dispatch_in_a_process(live, failpoints: str) -> subprocess.CompletedProcess:
     """The real `connector dispatch`, armed to SIGKILL itself at a failpoint."""
     return subprocess.run(
         [sys.executable, "-m", "connector.cli", "--env-file", "/dev/null", "dispatch"],
-        env={
-            **os.environ,
-            "DATABASE_URL": live.store.engine.url.render_as_string(hide_password=False),
-            "LEADFLOW_CONFIG_DIR": str(SHIPPED_CONFIG),
-            "HUBSPOT_BASE_URL": live.hub.base_url,
-            "HUBSPOT_ACCESS_TOKEN": live.hub.token,
-            "HUBSPOT_CLIENT_SECRET": DEMO_CLIENT_SECRET,
-            "LEADFLOW_FAILPOINTS": failpoints,
-        },
+        env=live.connector_environment(LEADFLOW_FAILPOINTS=failpoints),
         capture_output=True,
         text=True,
         timeout=60,
