@@ -58,6 +58,7 @@ from connector.hubspot.translate import parse_time
 from connector.sandbox import DEMO_TOKEN
 from connector.sandbox.site import DEMO_FORMS
 from connector.sandbox.world import World
+from connector.services import INBOX_TICK_SECONDS, OUTBOX_TICK_SECONDS
 
 TARGET_P95_S = 3.0
 SCORE = "leadflow_score"
@@ -347,7 +348,8 @@ def main() -> None:
         sandbox_and_connector(Path(tmp), args) as (base_url, port),
     ):
         print(
-            f"connector serve on port {port} (scheduler: inbox every 1 s, outbox every 2 s), "
+            f"connector serve on port {port} (scheduler: inbox every {INBOX_TICK_SECONDS} s,"
+            f" outbox every {OUTBOX_TICK_SECONDS} s), "
             f"sandbox at {args.rate_limit} calls per 10 s",
             flush=True,
         )

@@ -39,6 +39,8 @@ from connector.workflows import Config, ConfigReloader
 
 log = structlog.get_logger(__name__)
 INBOX_RETENTION = timedelta(days=7)
+INBOX_TICK_SECONDS = 0.25
+OUTBOX_TICK_SECONDS = 0.5
 
 
 def utc_now() -> datetime:
@@ -140,8 +142,8 @@ class Connector:
             ),
         ]
         everywhere = {
-            "inbox": (0.25, self.drain_inbox),
-            "outbox": (0.5, self.dispatch_due),
+            "inbox": (INBOX_TICK_SECONDS, self.drain_inbox),
+            "outbox": (OUTBOX_TICK_SECONDS, self.dispatch_due),
             "config": (10.0, self.config.check),
         }
         return build_scheduler(leadership, leader_jobs, everywhere)
