@@ -72,6 +72,23 @@ def task_marker(key: str) -> str:
 
 def task_create(task: TaskRequest) -> Any:
     """A task associated with its contact, its key's marker on the body's last line."""
+    return task_models.SimplePublicObjectInputForCreate(
+        properties=_task_properties(task), associations=[_task_association(task)], **_CHECKED
+    )
+
+
+def task_batch_create(tasks: Sequence[TaskRequest]) -> Any:
+    """Each task built as `task_create` builds it, in one batch input."""
+    inputs = [
+        task_models.SimplePublicObjectBatchInputForCreate(
+            properties=_task_properties(t), associations=[_task_association(t)], **_CHECKED
+        )
+        for t in tasks
+    ]
+    return task_models.BatchInputSimplePublicObjectBatchInputForCreate(inputs=inputs, **_CHECKED)
+
+
+def _task_properties(task: TaskRequest) -> dict[str, str]:
     properties = {
         "hs_timestamp": task.due_at.astimezone(UTC).isoformat(timespec="milliseconds"),
         "hs_task_subject": task.subject,
@@ -82,14 +99,15 @@ def task_create(task: TaskRequest) -> Any:
     }
     if task.owner_id:
         properties["hubspot_owner_id"] = task.owner_id
+    return properties
+
+
+def _task_association(task: TaskRequest) -> Any:
     spec = task_models.AssociationSpec(
         association_category=ASSOCIATION_CATEGORY, association_type_id=TASK_TO_CONTACT, **_CHECKED
     )
-    association = task_models.PublicAssociationsForObject(
+    return task_models.PublicAssociationsForObject(
         to=task_models.PublicObjectId(id=task.contact_id, **_CHECKED), types=[spec], **_CHECKED
-    )
-    return task_models.SimplePublicObjectInputForCreate(
-        properties=properties, associations=[association], **_CHECKED
     )
 
 

@@ -41,6 +41,9 @@ CONTACTS_BATCH_UPDATE = Endpoint(
     "contacts.batch_update", "POST /crm/v3/objects/contacts/batch/update"
 )
 TASKS_CREATE = Endpoint("tasks.create", "POST /crm/v3/objects/tasks", idempotent=False)
+TASKS_BATCH_CREATE = Endpoint(
+    "tasks.batch_create", "POST /crm/v3/objects/tasks/batch/create", idempotent=False
+)
 TASKS_SEARCH = Endpoint("tasks.search", "POST /crm/v3/objects/tasks/search", Budget.SEARCH)
 OWNERS_LIST = Endpoint("owners.list", "GET /crm/v3/owners")
 PROPERTIES_LIST = Endpoint("properties.list", "GET /crm/v3/properties/{objectType}")
@@ -59,7 +62,7 @@ EMAIL_EVENTS_LIST = Endpoint("email_events.list", "GET /email/public/v1/events")
 EMAIL_EVENTS_PATH = "/email/public/v1/events"  # legacy API with no SDK class [doc]
 
 # Limits
-BATCH_MAX_INPUTS = 100  # [2nd] inputs per batch read/update call
+BATCH_MAX_INPUTS = 100  # [2nd] inputs per batch read/create/update call
 SEARCH_PAGE_MAX = 200  # [spec] search `limit`
 SEARCH_RESULT_CAP = 10_000  # [2nd] results one search query can page through
 OWNERS_PAGE_MAX = 100  # [spec] default and maximum owners page

@@ -142,6 +142,12 @@ class FakeGateway:
         self.tasks[task_id] = task
         return task_id
 
+    def create_tasks(self, requests: Sequence[TaskRequest]) -> dict[str, str]:
+        self._call("create_tasks", list(requests))
+        created = {task.key: str(next(self._ids)) for task in requests}
+        self.tasks.update((created[task.key], task) for task in requests)
+        return created
+
     def find_task_by_key(self, key: str) -> str | None:
         self._call("find_task_by_key", key)
         return next((i for i, t in self.tasks.items() if t.key == key), None)

@@ -40,11 +40,12 @@ from connector.hubspot.constants import (
     SEARCH_INTERVAL_SECONDS,
     SEARCH_LIMIT,
     SEARCH_PAGE_MAX,
+    TASKS_BATCH_CREATE,
     TASKS_CREATE,
     TASKS_SEARCH,
     Budget,
 )
-from connector.hubspot.errors import Conflict, NotFound, ValidationError
+from connector.hubspot.errors import Conflict, InDoubt, NotFound, ValidationError
 from connector.hubspot.metrics import CallTally
 from connector.hubspot.port import (
     ContactBatch,
@@ -222,6 +223,37 @@ class HubSpotGateway:
             simple_public_object_input_for_create=bodies.task_create(task),
         )
         return str(created.id)
+
+    def create_tasks(self, requests: Sequence[TaskRequest]) -> dict[str, str]:
+        """Batch creates of 100, each task built as `create_task` builds it; key -> task id.
+
+        HubSpot does not promise its results in input order, so each is matched to
+        its key by the marker on its body. A chunk's error stops there: earlier chunks'
+        tasks exist, later ones are unsent, so a caller looks each task up by key before
+        creating it again. Like `create_task`, a failed call is never repeated blindly.
+        """
+        created: dict[str, str] = {}
+        for chunk in _chunks(list(requests), BATCH_MAX_INPUTS):
+            answer = self._run(
+                TASKS_BATCH_CREATE,
+                self._apis.tasks_batch.create_with_http_info,
+                batch_input_simple_public_object_batch_input_for_create=bodies.task_batch_create(
+                    chunk
+                ),
+            )
+            keys = {bodies.task_marker(t.key): t.key for t in chunk}
+            for record in answer.results:
+                words = (record.properties.get("hs_task_body") or "").split()
+                marker = words[-1] if words else ""
+                if marker in keys:
+                    created[keys[marker]] = str(record.id)
+            unmatched = [t.key for t in chunk if t.key not in created]
+            if unmatched:
+                raise InDoubt(
+                    f"{TASKS_BATCH_CREATE.name}: {len(unmatched)} of {len(chunk)} tasks "
+                    "missing from HubSpot's answer"
+                )
+        return created
 
     def find_task_by_key(self, key: str) -> str | None:
         """Searches task bodies for the key's marker token (search is eventually consistent:

@@ -165,6 +165,13 @@ class Gateway(Protocol):
     def create_task(self, task: TaskRequest) -> str:
         """Create the task on HubSpot; return HubSpot's task id."""
 
+    def create_tasks(self, requests: Sequence[TaskRequest]) -> dict[str, str]:
+        """Create the tasks, 100 per call; return `{key: HubSpot's task id}`.
+
+        A failure that may come after HubSpot created some of them is `InDoubt`:
+        look each up with `find_task_by_key` before creating it again.
+        """
+
     def find_task_by_key(self, key: str) -> str | None:
         """HubSpot's id of the task created earlier under `key`, if any."""
 

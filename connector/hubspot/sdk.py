@@ -62,6 +62,7 @@ class SdkApis:
     contacts_search: Any
     contacts_batch: Any
     tasks_basic: Any
+    tasks_batch: Any
     tasks_search: Any
     owners: Any
     properties_core: Any
@@ -86,6 +87,7 @@ def build_apis(base_url: str, access_token: str, pool_size: int) -> SdkApis:
         contacts_search=crm.contacts.search_api,
         contacts_batch=crm.contacts.batch_api,
         tasks_basic=crm.objects.tasks.basic_api,
+        tasks_batch=crm.objects.tasks.batch_api,
         tasks_search=crm.objects.tasks.search_api,
         owners=crm.owners.owners_api,
         properties_core=crm.properties.core_api,

@@ -76,6 +76,18 @@ def test_it_finds_a_task_by_key(portal):
     assert portal.gateway.find_task_by_key("effect-2") is None
 
 
+def test_it_creates_a_batch_of_tasks_each_found_by_key(portal):
+    contact_ids = [portal.add_contact() for _ in range(3)]
+    tasks = [
+        TaskRequest(f"effect-{c}", c, "Call", "Score 80", T0 + timedelta(days=1))
+        for c in contact_ids
+    ]
+    created = portal.gateway.create_tasks(tasks)
+    assert sorted(created) == sorted(t.key for t in tasks)
+    assert len(set(created.values())) == 3
+    assert all(portal.gateway.find_task_by_key(key) == i for key, i in created.items())
+
+
 def test_it_creates_properties_once(portal):
     definitions = [PropertyDefinition("leadflow_score", "Score", "number", "number")]
     group = PropertyGroup("leadflow", "Leadflow")

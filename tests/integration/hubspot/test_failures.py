@@ -30,6 +30,7 @@ from tests.integration.hubspot.test_tasks import call_task
 from tests.integration.hubspot.world import add_contacts
 
 BATCH_READ = ("POST", "/crm/v3/objects/contacts/batch/read")
+TASKS_BATCH = "/crm/v3/objects/tasks/batch/create"
 SEARCH = ("POST", "/crm/v3/objects/contacts/search")
 
 
@@ -162,22 +163,33 @@ def test_it_gives_up_with_the_last_error_after_its_attempts(start_hub, connect):
     assert gateway.tally.calls("contacts.batch_read", "503") == 4
 
 
+def create_one(gateway, contact_id: str) -> None:
+    gateway.create_task(call_task(contact_id))
+
+
+def create_batch(gateway, contact_id: str) -> None:
+    gateway.create_tasks([call_task(contact_id)])
+
+
 @pytest.mark.parametrize(
-    ("fault", "outcome"),
+    ("fault", "outcome", "endpoint", "create"),
     [
         # HubSpot created the task but answered after the gateway stopped waiting
-        ("timeout:1.0:POST /crm/v3/objects/tasks:0.5", "timeout"),
+        ("timeout:1.0:POST /crm/v3/objects/tasks:0.5", "timeout", "tasks.create", create_one),
         # a server error that may come after the task was created
-        ("503:1.0:POST /crm/v3/objects/tasks", "503"),
+        ("503:1.0:POST /crm/v3/objects/tasks", "503", "tasks.create", create_one),
+        # the same two for a batch of tasks
+        (f"timeout:1.0:POST {TASKS_BATCH}:0.5", "timeout", "tasks.batch_create", create_batch),
+        (f"503:1.0:POST {TASKS_BATCH}", "503", "tasks.batch_create", create_batch),
     ],
 )
 def test_it_never_repeats_a_task_creation_that_may_have_been_carried_out(
-    start_hub, connect, fault, outcome
+    start_hub, connect, fault, outcome, endpoint, create
 ):
     hub = start_hub(faults=[parse_fault(fault)])
     gateway = connect(hub, timeout=(1.0, 0.2))
     [contact_id] = add_contacts(hub, 1)
     with pytest.raises(InDoubt):
-        gateway.create_task(call_task(contact_id))
-    assert gateway.tally.calls("tasks.create", outcome) == 1
-    assert sum(gateway.tally.calls("tasks.create", o) for o in ("timeout", "503", "201")) == 1
+        create(gateway, contact_id)
+    assert gateway.tally.calls(endpoint, outcome) == 1
+    assert sum(gateway.tally.calls(endpoint, o) for o in ("timeout", "503", "200", "201")) == 1

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from connector.hubspot import TaskRequest, ValidationError
+from connector.hubspot.bodies import task_marker
 from tests.integration.hubspot.world import add_contacts
 
 DUE = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
@@ -53,3 +54,18 @@ def test_it_refuses_a_task_for_a_contact_that_does_not_exist(hub, gateway):
     assert refused.value.status == 400
     assert refused.value.correlation_id
     assert hub.request_log.count("POST", "/crm/v3/objects/tasks") == 1
+
+
+def test_it_creates_150_tasks_in_two_batch_calls_each_found_again_by_key(hub, gateway):
+    contact_ids = add_contacts(hub, 150)
+    requests = [call_task(c, key=f"transition-{c}:call") for c in contact_ids]
+    created = gateway.create_tasks(requests)
+    assert hub.request_log.count("POST", "/crm/v3/objects/tasks/batch/create") == 2
+    assert set(created) == {r.key for r in requests}
+    with hub.state.lock:
+        for request in requests:
+            task = hub.state.tasks.get(created[request.key])
+            assert task.associations["contacts"] == {int(request.contact_id)}
+            assert task.props["hs_task_body"].endswith(task_marker(request.key))
+    assert gateway.find_task_by_key(requests[0].key) == created[requests[0].key]
+    assert gateway.find_task_by_key(requests[-1].key) == created[requests[-1].key]
