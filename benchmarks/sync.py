@@ -144,7 +144,7 @@ def minimum_calls(by_endpoint: Counter, world, answers) -> dict[str, int]:
         "events + email events": minimum_activity_calls(world),
         "contacts.batch_read": 0,
         "contacts.batch_update": math.ceil(answers.with_property[WRITTEN] / 100),
-        "tasks.create": math.ceil(answers.tasks / 100),
+        "tasks.batch_create": math.ceil(answers.tasks / 100),
         "owners.list": 1,
         "portal set-up": 1 + (2 + math.ceil(created / 100) if created else 0),
         "email.single_send": answers.sends,

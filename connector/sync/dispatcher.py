@@ -1,11 +1,14 @@
 """Sends planned effects to HubSpot, each exactly once, whatever crashes in between.
 
 1. Claim due effects; each is marked `sending` before any call is made.
-2. Property write-backs go 100 contacts per batch call; tasks and emails one by one.
+2. Property write-backs go 100 contacts per batch call, new tasks 100 per batch
+   call; emails and tasks tried before go one by one.
 3. An effect claimed `in_doubt` (a worker died mid-send) or tried before (an
    earlier call may have been carried out although it failed, e.g. timed out) is
-   reconciled first: a task is looked up by the key stored on it; emails and
+   reconciled first: a task is looked up by the key stored on it, alone; emails and
    property writes are idempotent (HubSpot's `sendId`, the same values written again).
+   A failed task batch is deferred whole, so each of its tasks is looked up next time;
+   a refused one (HubSpot's 400) is retried task by task, so only a bad task is parked.
 4. Success records HubSpot's result id. A permanent error parks the effect for
    an admin; a transient one backs off; a daily limit or an auth failure hands
    every claimed effect back untouched until it can succeed.
@@ -33,6 +36,7 @@ from connector.store import ClaimedEffect, Store
 
 log = structlog.get_logger(__name__)
 UPDATE_BATCH = 100
+TASK_BATCH = 100
 AUTH_PAUSE = timedelta(minutes=5)
 
 
@@ -72,13 +76,18 @@ class Dispatcher:
         effects = self.store.claim_due_effects(self.worker_id, self.clock(), self.batch)
         failpoints.hit("dispatch.after_claim")
         updates = [e for e in effects if e.kind == EffectKind.UPDATE_CONTACT]
-        singles = [e for e in effects if e.kind != EffectKind.UPDATE_CONTACT]
+        tasks = [e for e in effects if _fresh_task(e)]
+        singles = [e for e in effects if e.kind != EffectKind.UPDATE_CONTACT and not _fresh_task(e)]
         done: set[int] = set()
         try:
-            for start in range(0, len(updates), UPDATE_BATCH):
-                chunk = updates[start : start + UPDATE_BATCH]
-                self._send_updates(chunk, outcome)
-                done.update(e.id for e in chunk)
+            for batch, size, send in (
+                (updates, UPDATE_BATCH, self._send_updates),
+                (tasks, TASK_BATCH, self._send_tasks),
+            ):
+                for start in range(0, len(batch), size):
+                    chunk = batch[start : start + size]
+                    send(chunk, outcome)
+                    done.update(e.id for e in chunk)
             for effect in singles:
                 self._send_single(effect, outcome)
                 done.add(effect.id)
@@ -163,6 +172,43 @@ class Dispatcher:
         )
         failpoints.hit("dispatch.after_mark_sent")
 
+    def _send_tasks(self, chunk: Sequence[ClaimedEffect], outcome: DispatchOutcome) -> None:
+        """One batch call for tasks never tried. A failure defers the chunk whole; each
+        task is then looked up by key before it is created again, alone."""
+        requests: dict[str, TaskRequest] = {}
+        for effect in chunk:
+            try:
+                requests[effect.idempotency_key] = _task_request(effect)
+            except (KeyError, TypeError, ValueError) as error:
+                self._park_malformed(effect, error, outcome)
+        sendable = [e for e in chunk if e.idempotency_key in requests]
+        if not sendable:
+            return
+        try:
+            created = self.gateway.create_tasks(list(requests.values()))
+        except HubSpotError as error:
+            self._pause_for(error)
+            if error.transient or len(sendable) == 1:
+                for effect in sendable:
+                    self._failed(effect, error, outcome)
+            else:
+                self._retry_alone(sendable, error, outcome)
+            return
+        failpoints.hit("dispatch.after_hubspot_accepted")
+        for effect in sendable:
+            self._sent(effect, created[effect.idempotency_key], outcome)
+
+    def _retry_alone(
+        self, chunk: Sequence[ClaimedEffect], error: HubSpotError, outcome: DispatchOutcome
+    ) -> None:
+        """HubSpot refused the batch for what may be one task (a contact deleted since):
+        each is due again now, to be sent alone, so only the refused one is parked."""
+        now = self.clock()
+        for effect in chunk:
+            reason = f"task batch refused, retried alone: {error}"
+            self.store.defer_effect(effect.id, self.worker_id, reason, now, until=now)
+            outcome.deferred += 1
+
     def _send_single(self, effect: ClaimedEffect, outcome: DispatchOutcome) -> None:
         try:
             if effect.kind == EffectKind.CREATE_TASK:
@@ -196,19 +242,7 @@ class Dispatcher:
             if found is not None:
                 log.info("outbox.reconciled", key=effect.idempotency_key, task_id=found)
                 return found
-        payload = effect.payload
-        return self.gateway.create_task(
-            TaskRequest(
-                key=effect.idempotency_key,
-                contact_id=effect.contact_id,
-                subject=payload["subject"],
-                body=payload.get("body", ""),
-                due_at=datetime.fromisoformat(payload["due_at"]),
-                owner_id=payload.get("owner_id"),
-                task_type=payload.get("task_type", "CALL"),
-                priority=payload.get("priority", "HIGH"),
-            )
-        )
+        return self.gateway.create_task(_task_request(effect))
 
     def _send_email(self, effect: ClaimedEffect, outcome: DispatchOutcome) -> str | None:
         """Send; a refusal for the person (unsubscribed, bounced) drops the effect for good."""
@@ -228,3 +262,23 @@ class Dispatcher:
             log.info("outbox.dropped", key=effect.idempotency_key, result=result.send_result)
             return None
         return result.status_id or result.send_result
+
+
+def _fresh_task(effect: ClaimedEffect) -> bool:
+    """A task never tried: nothing on HubSpot can hold it yet, so no lookup is needed."""
+    return effect.kind == EffectKind.CREATE_TASK and not (effect.in_doubt or effect.attempts)
+
+
+def _task_request(effect: ClaimedEffect) -> TaskRequest:
+    """The task an effect plans; KeyError, TypeError or ValueError if its payload is malformed."""
+    payload = effect.payload
+    return TaskRequest(
+        key=effect.idempotency_key,
+        contact_id=effect.contact_id,
+        subject=payload["subject"],
+        body=payload.get("body", ""),
+        due_at=datetime.fromisoformat(payload["due_at"]),
+        owner_id=payload.get("owner_id"),
+        task_type=payload.get("task_type", "CALL"),
+        priority=payload.get("priority", "HIGH"),
+    )

@@ -171,8 +171,11 @@ def test_it_creates_a_task_once_when_hubspot_carries_out_a_call_that_timed_out(
     store, round_the_clock, figures
 ):
     # half the task creations answer after leadflow stopped waiting, yet are carried out
-    late = FaultRule("POST /crm/v3/objects/tasks", "timeout", 0.5, delay_s=0.5)
-    outcome, log, _ = run_waves(store, round_the_clock, [late])
+    late = [
+        FaultRule(f"POST /crm/v3/objects/tasks{route}", "timeout", 0.5, delay_s=0.5)
+        for route in ("", "/batch/create")
+    ]
+    outcome, log, _ = run_waves(store, round_the_clock, late)
     timed_out = sum(1 for e in log if "/objects/tasks" in e.path and e.duration_ms >= 400)
     figures(
         sqls=WAVES,
@@ -214,7 +217,7 @@ class DatabaseOutage:
 
 class OutageAfterFirstTask:
     """The gateway, except that the database goes away the moment HubSpot has accepted
-    the first task, before leadflow could record it."""
+    the first task (or batch of tasks), before leadflow could record it."""
 
     def __init__(self, gateway: HubSpotGateway, outage: DatabaseOutage) -> None:
         self._gateway, self._outage = gateway, outage
@@ -223,10 +226,15 @@ class OutageAfterFirstTask:
         return getattr(self._gateway, name)
 
     def create_task(self, task):
-        task_id = self._gateway.create_task(task)
+        return self._outage_after(self._gateway.create_task(task))
+
+    def create_tasks(self, tasks):
+        return self._outage_after(self._gateway.create_tasks(tasks))
+
+    def _outage_after(self, created):
         if not self._outage.begun.is_set():
             self._outage.begin()
-        return task_id
+        return created
 
 
 def wait_until_quiet(store, clock: Clock, seconds: float = 60) -> None:

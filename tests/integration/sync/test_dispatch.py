@@ -6,6 +6,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -97,3 +98,47 @@ def test_a_malformed_effect_is_parked_alone_and_the_rest_still_goes_out(store):
     assert sent == 2
     assert len(live.hubspot_tasks()) == 1
     assert (parked.key, parked.error) == ("task:broken", "malformed payload: KeyError: 'subject'")
+
+
+def test_it_creates_the_tasks_of_120_sqls_in_two_calls_one_task_each(store):
+    # the test's clock stands still, so the portal's 10-second window never rolls
+    with live_connector(store, Clock(), rate_limit=100_000, search_rate_limit=1_000) as live:
+        for n in range(120):
+            live.submit_form("contact", {**DECISION_MAKER, "email": f"dm{n}@bigco.test"})
+        live.settle()
+
+        with live.hub.state.lock:
+            tasks_per_contact = Counter(
+                contact_id
+                for task in live.hub.state.tasks.records.values()
+                for contact_id in task.associations["contacts"]
+            )
+        batch_calls = live.hub.request_log.count("POST", "/crm/v3/objects/tasks/batch/create")
+        single_calls = live.hub.request_log.count(
+            "POST", "/crm/v3/objects/tasks", where=lambda r: r.path == "/crm/v3/objects/tasks"
+        )
+    assert batch_calls == 2
+    assert single_calls == 0
+    assert len(tasks_per_contact) == 120
+    assert set(tasks_per_contact.values()) == {1}
+
+
+def test_a_task_for_a_contact_hubspot_lacks_is_parked_alone_not_its_batch(store):
+    with live_connector(store, Clock()) as live:
+        for n in range(2):
+            live.submit_form("contact", {**DECISION_MAKER, "email": f"dm{n}@bigco.test"})
+        live.hub.webhooks.drain(10)
+        live.connector.drain_inbox()
+        payload = {"subject": "Call", "due_at": live.clock().isoformat()}
+        ghost = Effect("task:ghost", EffectKind.CREATE_TASK, "424242", payload, live.clock())
+        with live.store.writing() as connection:
+            live.store.plan_effects(connection, [ghost], live.clock())
+
+        live.settle()
+
+        (parked,) = live.store.list_outbox(["parked"])
+        batch_calls = live.hub.request_log.count("POST", "/crm/v3/objects/tasks/batch/create")
+    assert batch_calls == 1
+    assert len(live.hubspot_tasks()) == 2
+    assert parked.key == "task:ghost"
+    assert "400" in parked.error
