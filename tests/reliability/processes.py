@@ -145,7 +145,7 @@ class Server:
                 try:
                     requests.get(f"{self.url}/healthz", timeout=1)
                     return
-                except requests.ConnectionError:
+                except requests.RequestException:  # refused, or killed mid-answer by a failpoint
                     assert time.monotonic() < deadline, f"serve did not answer:\n{run.log}"
                     time.sleep(0.05)
 
