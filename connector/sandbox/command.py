@@ -76,8 +76,7 @@ def _faults(context, parameter, values):
     "webhook_properties",
     multiple=True,
     help="Contact property whose changes are posted as contact.propertyChange (repeatable; "
-    "default: lifecyclestage, num_conversion_events, recent_conversion_event_name, "
-    "hs_email_optout, hubspot_owner_id).",
+    f"default: {', '.join(SandboxOptions.webhook_properties)}).",
 )
 @click.option(
     "--webhook-backoff",
