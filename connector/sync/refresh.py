@@ -72,7 +72,9 @@ def _settled(known: StoredContact) -> dict[str, str]:
     return {name: value for name, value in values.items() if value}
 
 
-def _earned_at(contact: Contact, evaluation: Evaluation, fallback: datetime) -> datetime:
+def _earned_at(
+    contact: Contact, evaluation: Evaluation, stage: str, fallback: datetime
+) -> datetime:
     """When a contact first seen (a backfill) earned its stage: the latest activity behind
     the stage rules, else HubSpot's date for the stage, so the funnel's history stays true."""
     times = [
@@ -81,7 +83,6 @@ def _earned_at(contact: Contact, evaluation: Evaluation, fallback: datetime) -> 
         for evidence in reason.evidence
         if evidence.activity is not None
     ]
-    stage = evaluation.transition.to_stage if evaluation.transition else ""
     earned = max(times, default=None) or _observed_at(contact, stage, fallback)
     return min(earned, fallback)
 
@@ -247,7 +248,7 @@ class Refresher:
                     move.from_stage,
                     move.to_stage,
                     "advance",
-                    move.at if known else _earned_at(contact, evaluation, move.at),
+                    move.at if known else _earned_at(contact, evaluation, move.to_stage, move.at),
                     reasons_record(evaluation),
                     evaluation.config_version,
                 )
