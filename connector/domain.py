@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -89,6 +89,18 @@ class Contact:
     @property
     def stage(self) -> str | None:
         return self.properties.get("lifecyclestage") or None
+
+    def moment(self, name: str) -> datetime | None:
+        """A date-time property (ISO-8601 or epoch milliseconds, as HubSpot writes them)
+        as aware UTC; None when it is empty or unreadable."""
+        raw = self.properties.get(name, "").strip()
+        try:
+            if raw.isdigit():
+                return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(raw))
+            moment = datetime.fromisoformat(raw.replace("Z", "+00:00")) if raw else None
+        except (ValueError, OverflowError):
+            return None
+        return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)

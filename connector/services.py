@@ -34,6 +34,7 @@ from connector.sync import (
     daily_slot,
     hourly_slot,
 )
+from connector.sync.pull import CURSOR as PASS_CURSOR
 from connector.sync.setup import ensure_properties
 from connector.workflows import Config, ConfigReloader
 
@@ -132,7 +133,13 @@ class Connector:
     def scheduler(self) -> BackgroundScheduler:
         leadership = Leadership(self.store, self.worker_id, self.clock)
         leader_jobs = [
-            LeaderJob("sync", CronTrigger(minute=0), self.puller.run, hourly_slot),
+            LeaderJob(
+                "sync",
+                CronTrigger(minute=0),
+                self.puller.run,
+                hourly_slot,
+                never_done=lambda: self.store.cursor(PASS_CURSOR) is None,
+            ),
             LeaderJob("decay", CronTrigger(hour=3, minute=30), self.decay_refresh, daily_slot),
             LeaderJob(
                 "inbox-retention",

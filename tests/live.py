@@ -89,8 +89,12 @@ class Live:
         assert not refused, f"leadflow refused webhooks: {refused}"
         return drained
 
-    def submit_form(self, form: str, fields: dict[str, str], page: str = "/site/") -> None:
-        """A prospect fills in one of the demo forms (newsletter, ebook, webinar, contact)."""
+    def submit_form(
+        self, form: str, fields: dict[str, str], page: str = "/site/", hutk: str | None = None
+    ) -> None:
+        """A prospect fills in one of the demo forms (newsletter, ebook, webinar, contact);
+        `hutk` is the tracking cookie of a visitor whose page views become theirs."""
+        context = {"pageUri": f"https://demo.leadflow.test{page}", "pageName": form}
         answer = requests.post(
             f"{self.hub.base_url}/submissions/v3/integration/submit/"
             f"{self.hub.state.portal_id}/{DEMO_FORMS[form].guid}",
@@ -98,7 +102,7 @@ class Live:
                 "fields": [
                     {"objectTypeId": "0-1", "name": k, "value": v} for k, v in fields.items()
                 ],
-                "context": {"pageUri": f"https://demo.leadflow.test{page}", "pageName": form},
+                "context": {**context, **({"hutk": hutk} if hutk else {})},
             },
             timeout=5,
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import subprocess
 import sys
-import threading
 
 import click
 import structlog
@@ -96,24 +95,12 @@ def serve(
             _serve_with_gunicorn(context, host, port, no_jobs)
             return
         if not no_jobs:
-            if demo:
-                threading.Thread(target=_first_demo_pass, args=(connector,), daemon=True).start()
             scheduler = connector.scheduler()
             scheduler.start()
             stack.callback(scheduler.shutdown, wait=False)
         create_app(settings, context.store, connector.clock).run(
             host=host, port=port, threaded=True, use_reloader=False
         )
-
-
-def _first_demo_pass(connector) -> None:
-    """Set the sandbox portal up and pull its contacts, so the dashboard opens populated."""
-    try:
-        connector.prepare_portal()
-        connector.puller.run()
-        connector.dispatch_due()
-    except Exception:
-        log.exception("demo.first_pass_failed")
 
 
 def _serve_with_gunicorn(context: CliContext, host: str, port: int, no_jobs: bool) -> None:

@@ -78,11 +78,12 @@ class Recipients:
         with self._lock:
             return self._emails.get(contact_id)
 
-    def resolve(self, addresses: Iterable[str]) -> dict[str, str]:
-        """Contact ids of these addresses; addresses of no contact are left out."""
+    def resolve(self, addresses: Iterable[str], look_up: bool = True) -> dict[str, str]:
+        """Contact ids of these addresses; addresses of no contact are left out, and so
+        are, without `look_up`, addresses this gateway has not learned yet."""
         wanted = {address.lower() for address in addresses}
         with self._lock:
-            unknown = sorted(wanted - self._ids.keys() - self._absent)
+            unknown = sorted(wanted - self._ids.keys() - self._absent) if look_up else []
         for start in range(0, len(unknown), self._chunk):
             self.remember(self._read_by_email(unknown[start : start + self._chunk]))
         with self._lock:
@@ -128,6 +129,17 @@ class ActivityReader:
         events = self.events_since(since, until)
         yield from _pages(heapq.merge(_flat(events), _flat(email), key=_moment))
 
+    def recent(self, since: datetime) -> list[Activity]:
+        """Every contact's activity since `since`, for a short window: behavioural events
+        in pages of 1,000 and email events of every type in one query (the scored types
+        are picked here) rather than one query per type. Email events of addresses not
+        learned yet are left to the hourly pull: looking them up would cost a call per
+        100 strangers on a path that must stay cheap."""
+        found = [a for page in self._event_pages(since=since, until=None) for a in page]
+        query = [("startTimestamp", str(epoch_ms(since)))]
+        found.extend(a for page in self._email_pages(query, look_up=False) for a in page)
+        return found
+
     def of(self, contact_ids: Sequence[str], since: datetime | None) -> list[Activity]:
         """The activity of a few contacts: two calls per contact at least."""
         found: list[Activity] = []
@@ -168,7 +180,9 @@ class ActivityReader:
             if after is None:
                 return
 
-    def _email_pages(self, query: list[tuple[str, str]]) -> Iterator[list[Activity]]:
+    def _email_pages(
+        self, query: list[tuple[str, str]], look_up: bool = True
+    ) -> Iterator[list[Activity]]:
         offset: str | None = None
         while True:
             paged = [*query, ("limit", str(EMAIL_EVENTS_PAGE_MAX))]
@@ -176,7 +190,7 @@ class ActivityReader:
                 paged.append(("offset", offset))
             answered, more, offset = _email_page(self._email_call(paged))
             events = [e for e in answered if email_event_kind(e) is not None]
-            ids = self._recipients.resolve(str(e.get("recipient", "")) for e in events)
+            ids = self._recipients.resolve((str(e.get("recipient", "")) for e in events), look_up)
             page = [
                 activity
                 for event in events

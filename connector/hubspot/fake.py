@@ -95,6 +95,10 @@ class FakeGateway:
         self._call("email_activities_since", (since, until))
         return self._activity_pages(since, until, lambda kind: kind in EMAIL_KINDS)
 
+    def recent_activities(self, since: datetime) -> list[Activity]:
+        self._call("recent_activities", since)
+        return [a for a in self.activities if a.occurred_at >= since]
+
     def activities_of(
         self, contact_ids: Sequence[str], since: datetime | None = None
     ) -> list[Activity]:

@@ -206,6 +206,9 @@ class HubSpotGateway:
     ) -> Iterator[list[Activity]]:
         return self._activity.email_since(since, until)
 
+    def recent_activities(self, since: datetime) -> list[Activity]:
+        return self._activity.recent(since)
+
     def activities_of(
         self, contact_ids: Sequence[str], since: datetime | None = None
     ) -> list[Activity]:

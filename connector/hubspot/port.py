@@ -151,10 +151,16 @@ class Gateway(Protocol):
         roll-up properties.
         """
 
+    def recent_activities(self, since: datetime) -> list[Activity]:
+        """Every contact's activity since `since`, read whole, in a few calls for a short
+        window (a webhook refresh): behavioural events in pages of 1,000, email events
+        of every type in one query. Email events of addresses the gateway has not
+        learned are left out (the hourly pull reads them)."""
+
     def activities_of(
         self, contact_ids: Sequence[str], since: datetime | None = None
     ) -> list[Activity]:
-        """The activity of a few contacts (a webhook refresh)."""
+        """The activity of a few contacts, whole: two calls per contact at least."""
 
     def read_contacts(self, ids: Sequence[str]) -> ContactBatch:
         """Current state of these contacts, 100 per call."""

@@ -3,15 +3,17 @@
 1. Claim a batch of due events (a lease, so a dead worker's batch comes back).
 2. Forget deleted contacts (a privacy deletion erases their history too) and
    skip event types leadflow does not act on.
-3. Coalesce the rest per contact, read those contacts and their activity from
-   HubSpot in batches, and hand them to the Refresher, which marks the events
-   done in the same transaction that stores the verdicts.
+3. Coalesce the rest per contact, read those contacts from HubSpot in batches
+   and their activity through the `ActivityWindow` (the portal's activity
+   since leadflow last read it, not two calls per contact), and hand them to
+   the Refresher, which marks the events done and moves the window's coverage
+   in the same transaction that stores the verdicts.
 4. On failure, give the batch back with back-off; after N tries it is parked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,7 +22,8 @@ from prometheus_client import Counter
 
 from connector import failpoints
 from connector.hubspot import Gateway, HubSpotError
-from connector.store import ClaimedEvent, Store
+from connector.store import ClaimedEvent, Store, StoredContact
+from connector.sync.activity_window import ActivityWindow
 from connector.sync.refresh import Refresher, RefreshOutcome
 from connector.webhooks import WORKFLOW_SUBSCRIPTION
 
@@ -46,6 +49,7 @@ class Triage:
     forget: dict[str, bool]
     refresh_events: list[int]
     skipped: list[int]
+    merged_into: set[str]
 
 
 def triage(events: list[ClaimedEvent]) -> Triage:
@@ -53,6 +57,7 @@ def triage(events: list[ClaimedEvent]) -> Triage:
     refresh: set[str] = set()
     forget: dict[str, bool] = {}
     refresh_events, skipped = [], []
+    merged_into: set[str] = set()
     for event in sorted(events, key=lambda e: (e.occurred_at is None, e.occurred_at)):
         kind = event.subscription_type
         if kind in DELETING and event.object_id:
@@ -65,13 +70,15 @@ def triage(events: list[ClaimedEvent]) -> Triage:
                     forget.setdefault(str(merged), False)
             if primary:
                 refresh.add(primary)
+                merged_into.add(primary)
         elif kind in REFRESHING and event.object_id:
             refresh.add(event.object_id)
         else:
             skipped.append(event.id)
             continue
         refresh_events.append(event.id)
-    return Triage(refresh - {k for k, v in forget.items() if v}, forget, refresh_events, skipped)
+    refresh -= {k for k, v in forget.items() if v}
+    return Triage(refresh, forget, refresh_events, skipped, merged_into)
 
 
 def own_echoes(events: list[ClaimedEvent], written: Mapping[str, Mapping[str, str]]) -> set[str]:
@@ -104,6 +111,7 @@ class InboxWorker:
     ) -> None:
         self.store, self.gateway, self.refresher = store, gateway, refresher
         self.clock, self.worker_id, self.batch = clock, worker_id, batch
+        self.window = ActivityWindow(store, gateway, clock)
 
     def run_once(self) -> int:
         """Process one claimed batch; return how many events it finished."""
@@ -114,8 +122,10 @@ class InboxWorker:
         plan = triage(events)
         try:
             self._forget(plan.forget)
-            refresh = plan.refresh - own_echoes(events, self._written(plan.refresh))
-            self._refresh(sorted(refresh), plan.refresh_events, plan.skipped)
+            stored = self._stored(plan.refresh)
+            written = {c: known.written_properties for c, known in stored.items()}
+            refresh = plan.refresh - own_echoes(events, written)
+            self._refresh(sorted(refresh), plan, stored.keys())
         except HubSpotError as error:
             log.warning("inbox.retry", events=len(events), error=str(error))
             self.store.fail_inbox_events([e.id for e in events], str(error), self.clock())
@@ -125,10 +135,9 @@ class InboxWorker:
         PROCESSED.labels("skipped").inc(len(plan.skipped))
         return len(events)
 
-    def _written(self, ids: set[str]) -> dict[str, dict[str, str]]:
+    def _stored(self, ids: set[str]) -> dict[str, StoredContact]:
         with self.store.reading() as connection:
-            stored = self.store.stored_contacts(connection, sorted(ids))
-        return {contact_id: known.written_properties for contact_id, known in stored.items()}
+            return self.store.stored_contacts(connection, sorted(ids))
 
     def _forget(self, forget: dict[str, bool]) -> None:
         with self.store.writing() as connection:
@@ -137,16 +146,20 @@ class InboxWorker:
                 self.store.forget_contact(connection, contact_id, privacy)
                 log.info("contact.forgotten", contact_id=contact_id, privacy=privacy)
 
-    def _refresh(self, ids: list[str], done: list[int], skipped: list[int]) -> RefreshOutcome:
+    def _refresh(self, ids: list[str], plan: Triage, stored: Collection[str]) -> RefreshOutcome:
         """Read `ids` from HubSpot and judge them; contacts HubSpot no longer has are forgotten."""
-        live, gone, activities = [], [], []
+        live, gone, activities, cursor = [], [], [], None
         if ids:
             fresh = self.gateway.read_contacts(ids)
             live = [c for c in fresh.contacts if not c.archived]
             gone = fresh.missing + list(fresh.merged) + [c.id for c in fresh.contacts if c.archived]
-            activities = self.gateway.activities_of([c.id for c in live]) if live else []
+        if live:
+            read = self.window.read(live, stored, plan.merged_into)
+            activities, cursor = read.activities, read.cursor
         if gone:
             self._forget(dict.fromkeys(gone, False))
         with self.store.writing() as connection:
-            self.store.finish_inbox_events(connection, skipped, state="skipped")
-        return self.refresher.apply(live, activities, finished_events=done)
+            self.store.finish_inbox_events(connection, plan.skipped, state="skipped")
+        return self.refresher.apply(
+            live, activities, finished_events=plan.refresh_events, cursor=cursor
+        )

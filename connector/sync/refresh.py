@@ -56,15 +56,7 @@ def reasons_record(evaluation: Evaluation) -> list[dict]:
 
 def _observed_at(contact: Contact, stage: str, fallback: datetime) -> datetime:
     """When HubSpot says the contact entered `stage` (its `hs_lifecyclestage_*_date`)."""
-    raw = contact.properties.get(f"hs_lifecyclestage_{stage}_date", "")
-    try:
-        return (
-            datetime.fromtimestamp(int(raw) / 1000, tz=UTC)
-            if raw.isdigit()
-            else datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        )
-    except (ValueError, OverflowError, OSError):
-        return fallback
+    return contact.moment(f"hs_lifecyclestage_{stage}_date") or fallback
 
 
 def _settled(known: StoredContact) -> dict[str, str]:

@@ -14,9 +14,11 @@ are never shared between schedulers). Two kinds of job:
 
 Misfires are coalesced and a job never runs in parallel with itself; a wake-up
 up to `MISFIRE_GRACE` late still runs its slot. A leader's cron fires only at
-the slot's time, so the `lease` job (every 10 s) also starts at once the slot
-a previous leader left undone: died while running it, or just before it was
-due (`Leadership.overdue`); a new leader takes over within two lease periods.
+the slot's time, so the `lease` job (at start, then every 10 s) also starts
+at once the slot a previous leader left undone (died while running it, or
+just before it was due) and a job that has never done its work, such as a
+fresh install's first sync (`Leadership.overdue`); a new leader takes over
+within two lease periods.
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ class LeaderJob:
     trigger: CronTrigger
     run: Callable[[], object]
     slot: Callable[[datetime], str]
+    # True while the job has never done its work (a fresh install's first sync), so it
+    # starts at once rather than at its next slot, an hour away.
+    never_done: Callable[[], bool] | None = None
 
 
 def hourly_slot(moment: datetime) -> str:
@@ -87,8 +92,9 @@ class Leadership:
 
     def overdue(self, jobs: Sequence[LeaderJob]) -> list[LeaderJob]:
         """Renew the lease; while we lead, the jobs whose current slot should start now:
-        left unfinished by another holder (a leader that died mid-run), or due within
-        the misfire grace and never started (one that died just before)."""
+        left unfinished by another holder (a leader that died mid-run), due within the
+        misfire grace and never started (one that died just before), or never started
+        although the job has never done its work."""
         if not self.is_leader():
             return []
         now = self.clock()
@@ -98,7 +104,8 @@ class Leadership:
             run = self.store.job_slot(job.name, slot)
             if run is None:
                 due = job.trigger.get_next_fire_time(None, now - MISFIRE_GRACE)
-                if due is not None and due <= now and job.slot(due.astimezone(UTC)) == slot:
+                missed = due is not None and due <= now and job.slot(due.astimezone(UTC)) == slot
+                if missed or (job.never_done is not None and job.never_done()):
                     late.append(job)
             elif run["finished_at"] is None and run["holder"] != self.holder:
                 late.append(job)
@@ -136,7 +143,11 @@ def build_scheduler(
             scheduler.modify_job(job.name, next_run_time=datetime.now(UTC))
 
     scheduler.add_job(
-        keep_lease, IntervalTrigger(seconds=LEASE_TTL.seconds // 3), id="lease", name="lease"
+        keep_lease,
+        IntervalTrigger(seconds=LEASE_TTL.seconds // 3),
+        id="lease",
+        name="lease",
+        next_run_time=datetime.now(UTC),
     )
     for name, (seconds, run) in everywhere.items():
         scheduler.add_job(run, IntervalTrigger(seconds=seconds), id=name, name=name)

@@ -68,10 +68,13 @@ class Replica:
     alive: bool = True
     busy: bool = False
     frozen_until: datetime = MIDNIGHT - timedelta(days=1)
+    fresh_install: bool = False  # no sync has ever finished: the first one starts at once
 
     def __post_init__(self) -> None:
         self.leadership = Leadership(self.store, f"{self.name}:{id(self):x}", self.clock)
-        self.job = LeaderJob("sync", CronTrigger(minute=0, timezone=UTC), self.sync, hourly_slot)
+        never_done = (lambda: not self.world.completed()) if self.fresh_install else None
+        trigger = CronTrigger(minute=0, timezone=UTC)
+        self.job = LeaderJob("sync", trigger, self.sync, hourly_slot, never_done)
         self.fire_at = self._next_fire(self.clock())
 
     def clock(self) -> datetime:
@@ -167,13 +170,17 @@ def world_from(database_url) -> Iterator[Callable[[datetime], World]]:
     """Three replicas whose first lease renewals fall a few seconds apart, from `start`."""
     stores: list[Store] = []
 
-    def make(start: datetime) -> World:
+    def make(start: datetime, fresh_install: bool = False) -> World:
         world = World(now=start)
         skews = [timedelta(0), timedelta(seconds=1.5), timedelta(seconds=-2)]
         for index, skew in enumerate(skews):
             stores.append(Store.from_url(database_url))
             first_renewal = start + skew + timedelta(seconds=3 * index)
-            world.replicas.append(Replica(world, "abc"[index], skew, stores[-1], first_renewal))
+            name = "abc"[index]
+            replica = Replica(
+                world, name, skew, stores[-1], first_renewal, fresh_install=fresh_install
+            )
+            world.replicas.append(replica)
         return world
 
     yield make
@@ -209,6 +216,23 @@ def test_three_replicas_run_24_hourly_syncs_in_24_hours_never_two_at_once(world_
     )
     assert [run.slot for run in done] == hours(0, 24)
     assert [(row["slot"], row["outcome"]) for row in stored] == [(h, "ok") for h in hours(0, 24)]
+    assert overlaps(world.runs) == 0
+
+
+@POSTGRES
+def test_a_fresh_install_starts_its_first_sync_at_once_on_one_replica(world_from, figures):
+    started = MIDNIGHT + timedelta(hours=1, minutes=30)
+    world = world_from(started, fresh_install=True)
+    world.advance_to(MIDNIGHT + timedelta(hours=3) - timedelta(seconds=1))
+    done = world.completed()
+    figures(
+        seconds_to_first_sync=(done[0].started - started).total_seconds(),
+        slots_run=len(done),
+        overlaps=overlaps(world.runs),
+    )
+    # the 01:00 slot runs at 01:30, not at 02:00; the hourly slots follow as usual
+    assert done[0].started - started < RENEW_EVERY
+    assert [run.slot for run in done] == hours(1, 3)
     assert overlaps(world.runs) == 0
 
 

@@ -89,6 +89,21 @@ def test_a_merge_is_judged_on_the_activity_of_both_and_the_old_ids_are_forgotten
         assert_judged_once_on_both(live, old_ids, merged_id, sent)
 
 
+@pytest.mark.parametrize("new_id", [True, False], ids=["new-id", "primary-kept"])
+def test_a_merge_webhook_after_a_sync_still_reads_the_merged_contacts_whole_history(store, new_id):
+    """After a pass, webhooks read the portal's recent activity, which holds none of the
+    merged-away contact's older activity that HubSpot now files under the merged one."""
+    with live_connector(store, Clock(), merge_new_id=new_id) as live:
+        old_ids = known_pair(live, "webhook")
+        live.connector.puller.run()
+        sent = {i: sent_effects(live, i) for i in old_ids}
+
+        merged_id = live.hubspot_merge(*old_ids)
+        live.settle()
+
+        assert_judged_once_on_both(live, old_ids, merged_id, sent)
+
+
 def test_a_merge_made_while_a_full_sync_runs_is_judged_by_that_sync(store):
     """The merge lands after the pass fixed its window: the merged contact is not among
     the changed ones, the old ids are among those the gateway reports merged."""
