@@ -1,25 +1,25 @@
 """The activity a webhook refresh needs, in a few calls rather than two per contact.
 
 leadflow holds every contact's activity up to a moment it calls coverage: the
-end of the last hourly pass, or of the last window this module read. A batch
-of contacts named by webhooks is refreshed by reading the whole portal's
-activity since just before coverage (a handful of pages, whatever the batch
-size), which moves coverage up to the read. Contacts the window cannot vouch
-for get their whole history read one by one, as before:
+end of the last hourly pass, or the newest activity the last window returned
+(HubSpot's own clock, so a skewed server clock loses nothing). A batch of
+contacts named by webhooks is refreshed by reading the whole portal's
+activity since a few seconds before coverage (a page or two, whatever the
+batch size), which moves coverage on. A contact the window cannot vouch for
+gets its whole history read one by one, as before:
 
 - no coverage yet (no pass finished) or coverage too old (the pull stopped):
   every contact of the batch;
 - a contact merged into (HubSpot files the merged-away contacts' activity
   under it, with their old times);
-- a contact leadflow has not stored that HubSpot created before the window,
-  or whose page views or conversions (HubSpot's own counts) are more than the
-  window shows: a visitor's page views from before they filled a form are
-  filed under the new contact with the times they happened.
+- a contact whose page views or conversions (HubSpot's own counts) are more
+  than leadflow holds with the window: a visitor's page views from before
+  they filled in a form are filed under the contact with the times they
+  happened, before coverage.
 
 The window's other activity (contacts not in the batch) is stored too; the
-hourly pass judges those contacts. The cost is the portal's activity rate,
-not the batch size: at 50 submissions a second, a window of a few seconds is
-one page of events and one of email events.
+hourly pass judges those contacts. Activity HubSpot shows more than
+`OVERLAP` late is the hourly pass's to find (it overlaps by 5 minutes).
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from connector.store import Store
 from connector.sync.pull import CURSOR as PASS_CURSOR
 
 CURSOR = "inbox.activity"
-# HubSpot's clock against ours, and events that show up in the API a little late.
-OVERLAP = timedelta(seconds=30)
+# Events that show up in the API a little after newer ones.
+OVERLAP = timedelta(seconds=5)
 # Past this, reading the portal's activity since coverage could be long: the pull
 # is failing or stopped, and contacts are read one by one until it runs again.
 MAX_GAP = timedelta(hours=2)
@@ -57,26 +57,29 @@ class ActivityWindow:
     def __init__(self, store: Store, gateway: Gateway, clock: Callable[[], datetime]) -> None:
         self.store, self.gateway, self.clock = store, gateway, clock
 
-    def read(
-        self, contacts: Sequence[Contact], stored: Collection[str], whole: Collection[str]
-    ) -> WindowRead:
-        """The activity `contacts` must be judged on: `stored` are those leadflow holds,
-        `whole` those whose whole history must be read (merged into)."""
+    def read(self, contacts: Sequence[Contact], whole: Collection[str]) -> WindowRead:
+        """The activity `contacts` must be judged on; `whole` must be read whole (merged into)."""
         ids = [c.id for c in contacts]
-        started, covered = self.clock(), self.coverage()
-        if covered is None or started - covered > MAX_GAP:
+        covered = self.coverage()
+        if covered is None or self.clock() - covered > MAX_GAP:
             return WindowRead(self.gateway.activities_of(ids), None, ids)
-        since = covered - OVERLAP
-        found = self.gateway.recent_activities(since)
-        seen = Counter((a.contact_id, a.kind) for a in found)
-        alone = [
-            c.id
-            for c in contacts
-            if c.id in whole or (c.id not in stored and not _new_within(c, since, seen))
-        ]
+        found = self.gateway.recent_activities(covered - OVERLAP)
+        newest = max((a.occurred_at for a in found), default=covered)
+        held = self._held(ids, found)
+        alone = [c.id for c in contacts if c.id in whole or _more_in_hubspot(c, held)]
         if alone:
             found += self.gateway.activities_of(alone)
-        return WindowRead(found, (CURSOR, started.isoformat()), alone)
+        cursor = (CURSOR, newest.isoformat()) if newest > covered else None
+        return WindowRead(found, cursor, alone)
+
+    def _held(self, ids: Sequence[str], found: Sequence[Activity]) -> Counter:
+        """(contact, kind) -> how many activities leadflow will hold once `found` is stored."""
+        with self.store.reading() as connection:
+            stored = self.store.activities_of(connection, ids)
+        wanted = set(ids)
+        facts = {(a.contact_id, a.kind, a.source_id) for a in found if a.contact_id in wanted}
+        facts.update((a.contact_id, a.kind, a.source_id) for h in stored.values() for a in h)
+        return Counter((contact_id, kind) for contact_id, kind, _ in facts)
 
     def coverage(self) -> datetime | None:
         """Until when leadflow holds every contact's activity: the later of the last
@@ -85,14 +88,11 @@ class ActivityWindow:
         return max((datetime.fromisoformat(m) for m in moments if m), default=None)
 
 
-def _new_within(contact: Contact, since: datetime, seen: Counter) -> bool:
-    """True when the window holds all of a contact's history: HubSpot created it inside
-    the window and counts no more page views and conversions than the window shows."""
-    created = contact.moment("createdate")
-    if created is None or created < since:
-        return False
+def _more_in_hubspot(contact: Contact, held: Counter) -> bool:
+    """True when HubSpot counts more page views or conversions of the contact than
+    leadflow holds: some of its history is older than the window."""
     for name, kind in COUNTED.items():
         count = contact.properties.get(name) or "0"
-        if not count.isdigit() or int(count) > seen[contact.id, kind]:
-            return False
-    return True
+        if not count.isdigit() or int(count) > held[contact.id, kind]:
+            return True
+    return False

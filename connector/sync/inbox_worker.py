@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,7 +22,7 @@ from prometheus_client import Counter
 
 from connector import failpoints
 from connector.hubspot import Gateway, HubSpotError
-from connector.store import ClaimedEvent, Store, StoredContact
+from connector.store import ClaimedEvent, Store
 from connector.sync.activity_window import ActivityWindow
 from connector.sync.refresh import Refresher, RefreshOutcome
 from connector.webhooks import WORKFLOW_SUBSCRIPTION
@@ -122,10 +122,8 @@ class InboxWorker:
         plan = triage(events)
         try:
             self._forget(plan.forget)
-            stored = self._stored(plan.refresh)
-            written = {c: known.written_properties for c, known in stored.items()}
-            refresh = plan.refresh - own_echoes(events, written)
-            self._refresh(sorted(refresh), plan, stored.keys())
+            refresh = plan.refresh - own_echoes(events, self._written(plan.refresh))
+            self._refresh(sorted(refresh), plan)
         except HubSpotError as error:
             log.warning("inbox.retry", events=len(events), error=str(error))
             self.store.fail_inbox_events([e.id for e in events], str(error), self.clock())
@@ -135,9 +133,10 @@ class InboxWorker:
         PROCESSED.labels("skipped").inc(len(plan.skipped))
         return len(events)
 
-    def _stored(self, ids: set[str]) -> dict[str, StoredContact]:
+    def _written(self, ids: set[str]) -> dict[str, dict[str, str]]:
         with self.store.reading() as connection:
-            return self.store.stored_contacts(connection, sorted(ids))
+            stored = self.store.stored_contacts(connection, sorted(ids))
+        return {contact_id: known.written_properties for contact_id, known in stored.items()}
 
     def _forget(self, forget: dict[str, bool]) -> None:
         with self.store.writing() as connection:
@@ -146,7 +145,7 @@ class InboxWorker:
                 self.store.forget_contact(connection, contact_id, privacy)
                 log.info("contact.forgotten", contact_id=contact_id, privacy=privacy)
 
-    def _refresh(self, ids: list[str], plan: Triage, stored: Collection[str]) -> RefreshOutcome:
+    def _refresh(self, ids: list[str], plan: Triage) -> RefreshOutcome:
         """Read `ids` from HubSpot and judge them; contacts HubSpot no longer has are forgotten."""
         live, gone, activities, cursor = [], [], [], None
         if ids:
@@ -154,7 +153,7 @@ class InboxWorker:
             live = [c for c in fresh.contacts if not c.archived]
             gone = fresh.missing + list(fresh.merged) + [c.id for c in fresh.contacts if c.archived]
         if live:
-            read = self.window.read(live, stored, plan.merged_into)
+            read = self.window.read(live, plan.merged_into)
             activities, cursor = read.activities, read.cursor
         if gone:
             self._forget(dict.fromkeys(gone, False))
