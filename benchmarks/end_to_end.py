@@ -4,7 +4,8 @@ Three real processes on loopback: `connector sandbox` (posting signed webhooks
 to the connector, at a Professional portal's limits unless `--rate-limit` says
 otherwise), `connector serve` (webhooks, inbox and outbox jobs on their
 scheduler ticks, a fresh SQLite database unless `--database-url`), and this
-script, which:
+script, which waits until the connector has set the portal up (its
+properties, its first pass) and then:
 
 1. submits demo forms (newsletter, ebook, webinar, "Contact us", each for a new
    person) at a fixed rate (50 per s by default) for a fixed time (30 s), open
@@ -215,15 +216,20 @@ def connector_calls(port: int) -> ConnectorCalls:
     )
 
 
-def wait_for_portal(base_url: str) -> None:
-    """Until the connector has created its properties (its first outbox tick does), so
-    the one-off set-up is not counted in the first submissions' latency."""
+def wait_for_set_up(base_url: str, port: int) -> None:
+    """Until the connector has created its properties (its first outbox tick does) and
+    finished its first pass (a fresh install starts one at once), so the one-off
+    set-up is not counted in the first submissions' latency."""
     url = f"{base_url}/crm/v3/properties/contacts/{SCORE}"
     headers = {"Authorization": f"Bearer {DEMO_TOKEN}"}
+    metrics = f"http://127.0.0.1:{port}/metrics"
     deadline = time.monotonic() + 60
-    while requests.get(url, headers=headers, timeout=10).status_code != 200:
+    while (
+        requests.get(url, headers=headers, timeout=10).status_code != 200
+        or "\nleadflow_last_sync_age_seconds " not in requests.get(metrics, timeout=10).text
+    ):
         if time.monotonic() > deadline:
-            raise SystemExit(f"the connector did not create {SCORE} within 60 s")
+            raise SystemExit("the connector did not set the portal up within 60 s")
         time.sleep(0.5)
 
 
@@ -316,7 +322,7 @@ def sandbox_and_connector(workdir: Path, args: argparse.Namespace) -> Iterator[t
             )
         try:
             wait_until_healthy(connector, port, log_path, "connector serve")
-            wait_for_portal(base_url)
+            wait_for_set_up(base_url, port)
             yield base_url, port
         finally:
             stop(connector)
