@@ -77,6 +77,15 @@ class EffectCounts:
             else:
                 self.sql_calls += 1
 
+    def merge(self, other: EffectCounts) -> None:
+        """Add the counts of other contacts."""
+        self.emails.update(other.emails)
+        self.personal.update(other.personal)
+        self.sql_calls += other.sql_calls
+        self.mql_calls += other.mql_calls
+        self.writebacks += other.writebacks
+        self.stopped += other.stopped
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "emails_by_step": {str(step): n for step, n in sorted(self.emails.items())},
@@ -165,10 +174,18 @@ class EffectForecast:
                 transition = evaluation.transition
                 # Any id will do: it only names the task and the transition in the keys.
                 tid = f"forecast:{facts.contact.id}:{transition.to_stage}" if transition else None
-                counts.count(
-                    plan(evaluation, state, self.funnel, config, tid, self.now), held.nurture
+                counted = plan(
+                    evaluation, state, self.funnel, config, tid, self.now, render_reason=False
                 )
+                counts.count(counted, held.nurture)
         return self
+
+    def merge(self, contacts: int, before: EffectCounts, after: EffectCounts) -> None:
+        """Add what a forecast of the same configs over other contacts counted
+        (e.g. in another process): its `contacts`, `before` and `after`."""
+        self.contacts += contacts
+        self.before.merge(before)
+        self.after.merge(after)
 
     def _state(self, facts: ContactFacts, evaluation: Evaluation, held: Planned) -> ContactState:
         """As the sync builds it: a recycle this evaluation sees first opens an episode."""

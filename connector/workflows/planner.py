@@ -38,6 +38,8 @@ def plan(
     config: Config,
     transition_id: str | None,
     now: datetime,
+    *,
+    render_reason: bool = True,
 ) -> Plan:
     """The effects of one evaluation, in this order:
 
@@ -49,6 +51,10 @@ def plan(
     3. Nurture (when nurture.yaml exists): enrol, exit or re-enter.
     4. Write-back: the lifecycle properties that changed, and the owner routing
        assigned, replacing the contact's older pending write-back.
+
+    `render_reason=False` is for callers that only count the effects (see
+    `writeback.due_properties`): the write-back is decided exactly, but carries
+    its reason only when that decided it.
     """
     contact_id = state.contact.id
     effects: list[Effect] = []
@@ -72,7 +78,15 @@ def plan(
         effects += nurture.effects
         cancel += nurture.cancel
     extra = {OWNER_PROPERTY: assigned} if assigned else {}
-    writeback = plan_writeback(evaluation, state, config.ruleset, extra, transition_id, now)
+    writeback = plan_writeback(
+        evaluation,
+        state,
+        config.ruleset,
+        extra,
+        transition_id,
+        now,
+        render_reason=render_reason,
+    )
     if writeback is not None:
         effects.insert(0, writeback)
         cancel.insert(0, writeback_prefix(contact_id))

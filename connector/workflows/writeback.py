@@ -20,6 +20,8 @@ from connector.lifecycle import Evaluation, Ruleset, writeback_properties
 from connector.workflows.state import ContactState
 
 DRIFT_POINTS = 1.0
+# json.dumps(..., ensure_ascii=False) would build this encoder anew at every call.
+_JSON = json.JSONEncoder(ensure_ascii=False)
 
 
 def writeback_prefix(contact_id: str) -> str:
@@ -32,7 +34,7 @@ def epoch_ms(moment: datetime) -> int:
 
 def values_digest(properties: Mapping[str, str]) -> str:
     """8 hex digits that change whenever a name or a value does."""
-    text = json.dumps(sorted(properties.items()), ensure_ascii=False)
+    text = _JSON.encode(sorted(properties.items()))
     return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
@@ -74,6 +76,35 @@ def _number(text: str | None) -> float | None:
         return None
 
 
+def due_properties(
+    evaluation: Evaluation,
+    state: ContactState,
+    rules: Ruleset,
+    extra: Mapping[str, str],
+    *,
+    render_reason: bool = True,
+) -> dict[str, str] | None:
+    """The properties a write-back of `evaluation` carries, None when none is due: those
+    of `writeback_properties` and `extra` that `changed`, unless all that changed is a
+    drift (`only_drift`).
+
+    Rendering the reason costs more than the rest of the evaluation. With
+    `render_reason` False (for a caller that only counts write-backs) it is
+    rendered only when the answer depends on it, which is when nothing else
+    changed: whether a write-back is due is still exact, but its properties then
+    leave out a reason that was not needed to decide. (The reason never decides
+    a drift: `only_drift` gives the same answer with it and without it.)
+    """
+    properties = changed(
+        {**writeback_properties(evaluation, rules, reason=render_reason), **extra}, state
+    )
+    if not properties and not render_reason:
+        properties = changed({**writeback_properties(evaluation, rules), **extra}, state)
+    if not properties or only_drift(properties, rules, state):
+        return None
+    return properties
+
+
 def plan_writeback(
     evaluation: Evaluation,
     state: ContactState,
@@ -81,13 +112,15 @@ def plan_writeback(
     extra: Mapping[str, str],
     transition_id: str | None,
     now: datetime,
+    *,
+    render_reason: bool = True,
 ) -> Effect | None:
-    """An UPDATE_CONTACT effect with the changed lifecycle properties and `extra`
+    """An UPDATE_CONTACT effect with the `due_properties` of the evaluation and `extra`
     (e.g. the owner routing assigned), keyed `writeback:{contact}:{evaluated_at ms}:{digest}`
     (the digest of the values: two judgments in one instant that want different values
     are two write-backs, the later replacing the earlier); None when nothing changed."""
-    properties = changed({**writeback_properties(evaluation, rules), **extra}, state)
-    if not properties or only_drift(properties, rules, state):
+    properties = due_properties(evaluation, state, rules, extra, render_reason=render_reason)
+    if properties is None:
         return None
     contact_id = state.contact.id
     return Effect(

@@ -111,3 +111,21 @@ def test_it_counts_a_write_back_only_where_the_candidate_changes_a_value() -> No
     )
     counted = forecast(who, enrolled(), gated_content_worth_more)
     assert (counted.before.writebacks, counted.after.writebacks) == (0, 1)
+
+
+def test_it_counts_every_contact_of_its_batches_and_parts_merge_into_the_whole() -> None:
+    active, candidate = shipped(), config_of(LOW_VOLUME)
+    leads = [ContactFacts(new_lead(f"c{n}").contact, new_lead(f"c{n}").activities) for n in "1234"]
+
+    def counted(contacts: list[ContactFacts]) -> EffectForecast:
+        forecast = EffectForecast(active, candidate, FUNNEL, NOW, batch=3)
+        simulate(contacts, active.ruleset, candidate.ruleset, NOW, on_evaluated=forecast.add)
+        return forecast.finish()
+
+    whole = counted(leads)
+    merged = EffectForecast(active, candidate, FUNNEL, NOW)
+    for part in (counted(leads[:2]), counted(leads[2:])):
+        merged.merge(part.contacts, part.before, part.after)
+    assert whole.contacts == 4
+    assert whole.before.to_dict()["emails_by_step"] == {"1": 4, "2": 4, "3": 4}
+    assert merged.to_dict() == whole.to_dict()
