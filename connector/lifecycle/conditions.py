@@ -23,6 +23,7 @@ from connector.domain import Activity
 from connector.lifecycle.evaluation import Evidence
 
 REGEX_WINDOW = 1000
+RANGE_MEMO_LIMIT = 4096
 NO_WINDOW = math.inf
 
 
@@ -63,11 +64,20 @@ def _number(value: str) -> float | None:
 def in_range(low: float | None, high: float | None) -> Callable[[str], bool]:
     low = -math.inf if low is None else low
     high = math.inf if high is None else high
+    # A few values repeat (company sizes such as "11-50"), and a value that is not a
+    # number costs an exception to find out: each answer is remembered, boundedly.
+    known: dict[str, bool] = {}
 
     def check(value: str) -> bool:
-        # No real number is 100 characters long; not parsing those bounds the work.
-        number = _number(value) if len(value) < 100 else None
-        return number is not None and low <= number <= high
+        found = known.get(value)
+        if found is None:
+            # No real number is 100 characters long; not parsing those bounds the work.
+            number = _number(value) if len(value) < 100 else None
+            found = number is not None and low <= number <= high
+            if len(known) >= RANGE_MEMO_LIMIT:
+                known.clear()
+            known[value] = found
+        return found
 
     return check
 

@@ -67,8 +67,7 @@ def evaluate(
     explanation = Explanation(rules, model, facts, score, earned, persona, status, since)
     transition = None
     if earned is not None and stage == earned and stage != current:
-        reasons = explanation.stage_reasons()
-        transition = Transition(contact.id, current, earned, now, rules.version, reasons)
+        transition = Transition(contact.id, current, earned, now, rules.version, explanation)
     return Evaluation(
         contact_id=contact.id,
         evaluated_at=now,

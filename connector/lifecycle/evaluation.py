@@ -115,6 +115,16 @@ class ChecklistAnswer:
     evidence: tuple[Evidence, ...] = ()
 
 
+class Explainer(Protocol):
+    """Builds an evaluation's reasons on demand (see `lifecycle.explanation`)."""
+
+    def checklist(self) -> tuple[ChecklistAnswer, ...]: ...
+
+    def score_reasons(self) -> tuple[Reason, ...]: ...
+
+    def stage_reasons(self) -> tuple[Reason, ...]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Transition:
     """A forward stage move the connector should make. The store gives it an id;
@@ -125,17 +135,12 @@ class Transition:
     to_stage: Stage
     at: datetime
     config_version: str
-    reasons: tuple[Reason, ...]
+    explanation: Explainer = field(compare=False, repr=False)
 
-
-class Explainer(Protocol):
-    """Builds an evaluation's reasons on demand (see `lifecycle.explanation`)."""
-
-    def checklist(self) -> tuple[ChecklistAnswer, ...]: ...
-
-    def score_reasons(self) -> tuple[Reason, ...]: ...
-
-    def stage_reasons(self) -> tuple[Reason, ...]: ...
+    @property
+    def reasons(self) -> tuple[Reason, ...]:
+        """Why the contact moves: its evaluation's stage reasons, built when read."""
+        return self.explanation.stage_reasons()
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ Deciding uses cheap yes/no tests; the reasons are built only when asked for.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
 from connector.domain import Stage, stage_rank
 from connector.lifecycle.conditions import Facts
@@ -22,6 +23,8 @@ from connector.lifecycle.evaluation import (
 from connector.lifecycle.rules import ChecklistStage, Persona, Recycle, Ruleset, SignalStage
 
 MQL_RANK = stage_rank(Stage.MQL)
+# Every evaluation ranks a stage or two, and a portal has only a handful of stage values.
+_rank = lru_cache(maxsize=64)(stage_rank)
 
 
 def checklist_met(rule: ChecklistStage, score: float, facts: Facts) -> bool:
@@ -66,10 +69,10 @@ def resolve_stage(current: str | None, earned: Stage | None) -> str | None:
     """
     if earned is None:
         return current
-    current_rank = stage_rank(current)
+    current_rank = _rank(current)
     if current and current_rank < 0:
         return current
-    return earned if stage_rank(earned) > current_rank else current
+    return earned if _rank(earned) > current_rank else current
 
 
 def recycle_status(recycle: Recycle | None, properties: Mapping[str, str]) -> str | None:
@@ -88,7 +91,7 @@ def new_persona(
 ) -> Persona | None:
     """The persona to assign now: none while one is `kept` on the contact or
     before it is an MQL, else the first that matches."""
-    if kept or stage_rank(stage) < MQL_RANK:
+    if kept or _rank(stage) < MQL_RANK:
         return None
     for persona in personas:
         if persona.condition is None or persona.condition.holds(facts):
