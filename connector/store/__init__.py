@@ -5,6 +5,7 @@ from connector.store.base import StoreBase
 from connector.store.contacts import ContactQueries
 from connector.store.coordination import CoordinationQueries
 from connector.store.database import connect, current_revision, head_revision, schema_drift, upgrade
+from connector.store.histories import HistoryQueries
 from connector.store.inbox import InboxQueries
 from connector.store.locks import ContactLocks
 from connector.store.outbox import OutboxQueries
@@ -25,6 +26,7 @@ from connector.store.timeline import ContactTimeline, StoredEffect, TimelineQuer
 
 class Store(
     ContactQueries,
+    HistoryQueries,
     InboxQueries,
     OutboxQueries,
     CoordinationQueries,

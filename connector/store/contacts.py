@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, delete, func, or_, select, update
@@ -22,9 +22,9 @@ CONTACT_ID = "contact_id"
 _UPDATE_CONTACT = update(contacts).where(contacts.c.id == bindparam(CONTACT_ID))
 _INSERT_CONTACT = contacts.insert()
 _WRITTEN_OF = select(contacts.c.written_properties).where(contacts.c.id == bindparam(CONTACT_ID))
-# Histories are read by the million (simulate): only the columns a history needs,
-# unpacked as tuples, with the kind looked up rather than parsed.
-_KINDS = {str(kind): kind for kind in ActivityKind}
+# Activity is read for every judgment: only the columns a history needs, unpacked
+# as tuples, with the kind looked up rather than parsed.
+ACTIVITY_KINDS = {str(kind): kind for kind in ActivityKind}
 _ACTIVITIES = select(
     activities.c.contact_id,
     activities.c.kind,
@@ -32,9 +32,6 @@ _ACTIVITIES = select(
     activities.c.source_id,
     activities.c.details,
 ).order_by(activities.c.occurred_at, activities.c.id)
-_HISTORIES = select(
-    contacts.c.id, contacts.c.properties, contacts.c.hubspot_updated_at, contacts.c.recycled_at
-).order_by(contacts.c.id)
 
 
 def _stored(row) -> StoredContact:
@@ -77,7 +74,7 @@ class ContactQueries:
         rows = connection.execute(_ACTIVITIES.where(activities.c.contact_id.in_(contact_ids)))
         for contact_id, kind, occurred_at, source_id, details in rows:
             found[contact_id].append(
-                Activity(contact_id, _KINDS[kind], occurred_at, source_id, details)
+                Activity(contact_id, ACTIVITY_KINDS[kind], occurred_at, source_id, details)
             )
         return found
 
@@ -277,26 +274,6 @@ class ContactQueries:
                     .order_by(contacts.c.id)
                 ).scalars()
             )
-
-    def contact_histories(
-        self, batch: int = 1000
-    ) -> Iterator[tuple[Contact, list[Activity], datetime | None]]:
-        """Every stored contact with its activity and recycle time, streamed in id order
-        (constant memory, one short read transaction per batch)."""
-        last = ""
-        while True:
-            with self.reading() as connection:
-                rows = connection.execute(_HISTORIES.where(contacts.c.id > last).limit(batch)).all()
-                if not rows:
-                    return
-                found = self.activities_of(connection, [row[0] for row in rows])
-            for contact_id, properties, updated_at, recycled_at in rows:
-                yield (
-                    Contact(contact_id, properties, updated_at),
-                    found.get(contact_id, []),
-                    recycled_at,
-                )
-            last = rows[-1][0]
 
     def contact_history(
         self, id_or_email: str
