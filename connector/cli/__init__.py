@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 
 import click
 
@@ -12,7 +11,7 @@ from connector.cli.contact import contact
 from connector.cli.context import CliContext, fail
 from connector.cli.database import db
 from connector.cli.operations import dispatch, hubspot, inbox, outbox, sync, worker
-from connector.cli.planned import stored_funnel, stored_planned
+from connector.cli.planned import stored_contacts, stored_funnel, stored_planned, stored_runs
 from connector.cli.report import report
 from connector.cli.serve import serve
 from connector.lifecycle import ContactFacts
@@ -51,24 +50,20 @@ def _context() -> CliContext:
     return click.get_current_context().find_object(CliContext)
 
 
-def _stored_contacts() -> Iterator[ContactFacts]:
-    for history in _context().store.contact_histories():
-        yield ContactFacts(*history)
-
-
 def _stored_contact(id_or_email: str) -> ContactFacts | None:
     history = _context().store.contact_history(id_or_email)
     return ContactFacts(*history) if history else None
 
 
 for command in make_config_commands(
-    _stored_contacts,
+    lambda: stored_contacts(_context().store),
     _stored_contact,
     active_config_dir=lambda: _context().settings.config_dir,
     clock=lambda: settings_clock(_context().settings)(),
     count_contacts=lambda: _context().store.contact_count(),
     planned_of=lambda contact_ids: stored_planned(_context().store, contact_ids),
     funnel=lambda now: stored_funnel(_context().store, now),
+    contact_runs=lambda: stored_runs(_context().store),
 ):
     cli.add_command(command)
 cli.add_command(serve)

@@ -19,13 +19,18 @@ from rich.console import Console, Group, RenderableType
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from connector.cli.simulation_workers import (
+    ContactRuns,
+    SimulationJob,
+    simulation_runner,
+    usable_cores,
+)
 from connector.lifecycle import (
     ContactFacts,
     Evaluation,
     SimulationReport,
     evaluate,
     format_number,
-    simulate,
     stage_label,
 )
 from connector.workflows import (
@@ -194,12 +199,14 @@ def make_config_commands(
     count_contacts: Callable[[], int] | None = None,
     planned_of: Callable[[Sequence[str]], Mapping[str, Planned]] = lambda contact_ids: {},
     funnel: Callable[[datetime], FunnelState] | None = None,
+    contact_runs: Callable[[], ContactRuns] | None = None,
 ) -> list[click.Command]:
     """The `config` group (with `validate`), `explain` and `simulate`, to add to the CLI.
 
     `count_contacts()`, when given, sizes simulate's progress bar. For simulate's
     emails and tasks, `planned_of(ids)` gives what the outbox holds for contacts
-    and `funnel(now)` the portal's round-robin and lead counts.
+    and `funnel(now)` the portal's round-robin and lead counts. `contact_runs()`,
+    when given, lets simulate share the contacts out to worker processes.
     """
 
     @click.group("config")
@@ -247,38 +254,41 @@ def make_config_commands(
     )
     @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
     @click.option("--sample", default=20, show_default=True, help="Changed contacts to show.")
-    def simulate_command(candidate_dir: Path, as_json: bool, sample: int) -> None:
+    @click.option(
+        "--workers",
+        type=click.IntRange(min=1),
+        default=usable_cores(),
+        show_default=True,
+        help="Processes that simulate contacts side by side (one per core pays).",
+    )
+    def simulate_command(candidate_dir: Path, as_json: bool, sample: int, workers: int) -> None:
         """Evaluate every stored contact with a candidate config beside the active
         one and show what would change. Nothing is written."""
         active = _load(active_config_dir())
         candidate = _load(candidate_dir)
         now = clock()
+        job = SimulationJob(
+            active,
+            candidate,
+            now,
+            funnel(now) if funnel is not None else FunnelState((), {}, 0),
+            planned_of,
+            sample,
+        )
         contacts = load_contacts()
+        runs = contact_runs() if contact_runs is not None else None
         if count_contacts is not None:
             total = count_contacts()
         else:
             total = len(contacts) if isinstance(contacts, Sized) else None
-        forecast = EffectForecast(
-            active,
-            candidate,
-            funnel(now) if funnel is not None else FunnelState((), {}, 0),
-            now,
-            planned_of,
-        )
         console = Console(stderr=True)
         columns = (TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=console, disable=not console.is_terminal) as progress:
+        with (
+            simulation_runner(job, contacts, runs, workers) as run,
+            Progress(*columns, console=console, disable=not console.is_terminal) as progress,
+        ):
             task = progress.add_task("simulate", total=total)
-            report = simulate(
-                contacts,
-                active.ruleset,
-                candidate.ruleset,
-                now,
-                sample_size=sample,
-                on_progress=lambda done: progress.update(task, completed=done),
-                on_evaluated=forecast.add,
-            )
-            forecast.finish()
+            report, forecast = run(lambda done: progress.update(task, completed=done))
         if as_json:
             document = {**report.to_dict(), "effects": forecast.to_dict()}
             click.echo(json.dumps(document, indent=2, ensure_ascii=False))

@@ -1,14 +1,41 @@
-"""The store's side of `connector simulate`'s emails and tasks: what the outbox holds
-for some contacts, and the portal's round-robin and lead counts."""
+"""The store's side of `connector simulate`: the stored contacts (all, or cut into runs
+for worker processes), what the outbox holds for some contacts, and the portal's
+round-robin and lead counts."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
+from functools import partial
 
+from connector.cli.simulation_workers import ContactRuns
 from connector.domain import Owner
+from connector.lifecycle import ContactFacts
 from connector.store import Store
 from connector.workflows import FunnelState, Planned, PlannedStep
+
+
+def stored_contacts(
+    store: Store, start: str | None = None, stop: str | None = None
+) -> Iterator[ContactFacts]:
+    """Every stored contact in id order, or those from id `start` up to `stop` (left out)."""
+    for history in store.contact_histories(start=start, stop=stop):
+        yield ContactFacts(*history)
+
+
+def stored_runs(store: Store) -> ContactRuns:
+    """The stored contacts cut into runs of ids; a worker process opens connections
+    of its own rather than share the parent's."""
+
+    def cut(size: int) -> list[partial[Iterator[ContactFacts]]]:
+        starts = store.contact_id_cuts(size)
+        stops = [*starts[1:], None]
+        return [
+            partial(stored_contacts, store, start, stop)
+            for start, stop in zip(starts, stops, strict=True)
+        ]
+
+    return ContactRuns(cut, after_fork=lambda: store.engine.dispose(close=False))
 
 
 def stored_planned(store: Store, contact_ids: Sequence[str]) -> dict[str, Planned]:

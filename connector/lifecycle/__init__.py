@@ -38,7 +38,7 @@ from connector.lifecycle.rules import (
     SignalStage,
     Writeback,
 )
-from connector.lifecycle.simulation import ChangedContact, SimulationReport, simulate
+from connector.lifecycle.simulation import ChangedContact, SimulationReport, combine, simulate
 from connector.lifecycle.writeback import writeback_properties
 
 __all__ = [
@@ -69,6 +69,7 @@ __all__ = [
     "SimulationReport",
     "Transition",
     "Writeback",
+    "combine",
     "evaluate",
     "format_number",
     "simulate",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -86,6 +86,27 @@ class SimulationReport:
             ],
             "samples": [sample.to_dict() for sample in self.samples],
         }
+
+
+def combine(parts: Sequence[SimulationReport], sample_size: int) -> SimulationReport:
+    """One report for the contacts of all `parts` (simulated apart, e.g. in other
+    processes, each over a run of contacts, given in contact order): the same as
+    `simulate` over all of them at once, keeping its first `sample_size` samples."""
+    first = parts[0]
+    matrix: Counter[tuple[str | None, str | None]] = Counter()
+    for part in parts:
+        matrix.update(part.matrix)
+    return SimulationReport(
+        active_version=first.active_version,
+        candidate_version=first.candidate_version,
+        contacts=sum(part.contacts for part in parts),
+        changed=sum(part.changed for part in parts),
+        matrix=dict(matrix),
+        buckets=first.buckets,
+        before=tuple(map(sum, zip(*(part.before for part in parts), strict=True))),
+        after=tuple(map(sum, zip(*(part.after for part in parts), strict=True))),
+        samples=tuple(sample for part in parts for sample in part.samples)[:sample_size],
+    )
 
 
 def _matrix_order(item: tuple[tuple[str | None, str | None], int]) -> tuple[str, str]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from connector.lifecycle import ContactFacts, simulate
+import pytest
+
+from connector.lifecycle import ContactFacts, combine, simulate
 from tests.unit.lifecycle.world import NOW, activity, contact, ruleset
 
 SCORING = """
@@ -83,3 +85,26 @@ def test_it_hands_each_contacts_two_evaluations_to_a_listener() -> None:
     facts, old, new = seen[2]
     assert (old.contact_id, old.stage, new.stage) == ("c2", "lead", "marketingqualifiedlead")
     assert (old.config_version, new.config_version) == (ACTIVE.version, CANDIDATE.version)
+
+
+@pytest.mark.parametrize(
+    "cuts",
+    [
+        # two halves: the first holds one of the two samples, the second the other
+        (5,),
+        # runs of one to three contacts, the first holding no change at all
+        (1, 3, 6, 8),
+        # a run of every contact: nothing to add up
+        (),
+    ],
+)
+def test_it_combines_reports_of_runs_of_contacts_into_the_report_of_all(cuts) -> None:
+    people = world()
+    bounds = [0, *cuts, len(people)]
+    parts = [
+        simulate(people[start:stop], ACTIVE, CANDIDATE, NOW, sample_size=1)
+        for start, stop in zip(bounds, bounds[1:], strict=False)
+    ]
+    whole = simulate(people, ACTIVE, CANDIDATE, NOW, sample_size=1)
+    assert combine(parts, sample_size=1) == whole
+    assert list(combine(parts, sample_size=1).matrix) == list(whole.matrix)

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from connector.cli.config_commands import make_config_commands
+from connector.cli.simulation_workers import ContactRuns
 from connector.lifecycle import ContactFacts
 from tests.unit.lifecycle.world import NOW, SHIPPED_CONFIG, activity, contact
 
@@ -23,6 +24,8 @@ NEWSLETTER_ONLY = ContactFacts(
     [activity("form_submission", 3, form_name="Blog subscription")],
 )
 STORE = {"c1": WEBINAR_FAN, "kim@globex.test": WEBINAR_FAN, "c2": NEWSLETTER_ONLY}
+# The store cut in two runs of one contact, whatever the run size: worth two workers.
+TWO_RUNS = ContactRuns(lambda size: [lambda: [WEBINAR_FAN], lambda: [NEWSLETTER_ONLY]])
 
 
 @pytest.fixture
@@ -46,6 +49,7 @@ def connector() -> click.Group:
         find_contact=STORE.get,
         active_config_dir=lambda: SHIPPED_CONFIG,
         clock=lambda: NOW,
+        contact_runs=lambda: TWO_RUNS,
     ):
         group.add_command(command)
     return group
@@ -125,3 +129,14 @@ def test_it_refuses_to_simulate_an_invalid_candidate(
     result = CliRunner().invoke(connector, ["simulate", "--config", str(candidate)])
     assert result.exit_code == 1
     assert "lifecycle.yaml:1: stages.customer: unknown stage 'customer'" in result.output
+
+
+@pytest.mark.parametrize("output", [["--json"], []])
+def test_it_simulates_alike_in_worker_processes(
+    connector: click.Group, candidate: Path, output: list[str]
+) -> None:
+    simulate = ["simulate", "--config", str(candidate), *output]
+    alone = run(connector, *simulate, "--workers", "1")
+    shared = run(connector, *simulate, "--workers", "2")
+    assert (alone.exit_code, shared.exit_code) == (0, 0)
+    assert shared.output == alone.output
