@@ -19,6 +19,7 @@ from connector.hubspot.fake import FakeGateway
 from connector.hubspot.gateway import HubSpotGateway
 from connector.hubspot.metrics import CallTally
 from connector.hubspot.port import (
+    RECIPIENT,
     ContactBatch,
     EmailSend,
     Gateway,
@@ -28,12 +29,15 @@ from connector.hubspot.port import (
     PropertyOption,
     TaskRequest,
     UpdateOutcome,
+    attached,
+    stranger,
 )
 from connector.hubspot.ratelimit import RateLimiter, RollingWindowLimiter
 from connector.hubspot.retries import RetryPolicy
 from connector.hubspot.shared_budget import SharedWindowLimiter, SlotSource, shared_limiters
 
 __all__ = [
+    "RECIPIENT",
     "AuthError",
     "Conflict",
     "ContactBatch",
@@ -60,5 +64,7 @@ __all__ = [
     "UnexpectedResponse",
     "UpdateOutcome",
     "ValidationError",
+    "attached",
     "shared_limiters",
+    "stranger",
 ]

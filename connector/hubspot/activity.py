@@ -36,6 +36,7 @@ from connector.hubspot.constants import (
     MAX_RECIPIENTS,
 )
 from connector.hubspot.errors import UnexpectedResponse
+from connector.hubspot.port import stranger
 from connector.hubspot.translate import (
     activity_from_email_event,
     activity_from_event,
@@ -103,13 +104,17 @@ class ActivityReader:
         """Every contact's behavioural events in [since, until], oldest first."""
         return self._event_pages(since=since, until=until)
 
-    def email_since(self, since: datetime, until: datetime | None) -> Iterator[list[Activity]]:
+    def email_since(
+        self, since: datetime, until: datetime | None, look_up: bool = True
+    ) -> Iterator[list[Activity]]:
         """Every contact's scored email events in [since, until], oldest first.
 
         The email events API lists newest first, one event type per query: each
         type's pages go to a temporary file as they arrive and come back in
         reverse, merged across types, so memory holds a page per type rather
         than the window (a backfill's window holds every email event there is).
+        Without `look_up`, events of addresses not learned yet come as strangers
+        (`port.stranger`) instead of costing a look-up.
         """
         with ExitStack() as files:
             streams = []
@@ -118,14 +123,16 @@ class ActivityReader:
                 if until is not None:
                     query.append(("endTimestamp", str(epoch_ms(until))))
                 spill = files.enter_context(tempfile.TemporaryFile())
-                starts = _spill(self._email_pages(query), spill)
+                starts = _spill(self._email_pages(query, look_up, strangers=True), spill)
                 streams.append(_last_page_first(spill, starts))
             yield from _pages(heapq.merge(*streams, key=_moment))
 
-    def all_since(self, since: datetime, until: datetime | None) -> Iterator[list[Activity]]:
+    def all_since(
+        self, since: datetime, until: datetime | None, look_up: bool = True
+    ) -> Iterator[list[Activity]]:
         """Both sources merged in one stream, oldest first, so a caller may checkpoint on
         the newest time of a page and resume from it."""
-        email = self.email_since(since, until)
+        email = self.email_since(since, until, look_up)
         events = self.events_since(since, until)
         yield from _pages(heapq.merge(_flat(events), _flat(email), key=_moment))
 
@@ -181,7 +188,7 @@ class ActivityReader:
                 return
 
     def _email_pages(
-        self, query: list[tuple[str, str]], look_up: bool = True
+        self, query: list[tuple[str, str]], look_up: bool = True, strangers: bool = False
     ) -> Iterator[list[Activity]]:
         offset: str | None = None
         while True:
@@ -191,13 +198,15 @@ class ActivityReader:
             answered, more, offset = _email_page(self._email_call(paged))
             events = [e for e in answered if email_event_kind(e) is not None]
             ids = self._recipients.resolve((str(e.get("recipient", "")) for e in events), look_up)
-            page = [
-                activity
-                for event in events
-                if (contact_id := ids.get(str(event.get("recipient", "")).lower()))
-                and (activity := activity_from_email_event(event, contact_id)) is not None
-            ]
-            unmatched = sum(1 for e in events if str(e.get("recipient", "")).lower() not in ids)
+            page, unmatched = [], 0
+            for event in events:
+                address = str(event.get("recipient", "")).lower()
+                contact_id = ids.get(address)
+                activity = activity_from_email_event(event, contact_id or "")
+                if contact_id is None and (look_up or not strangers):
+                    unmatched += 1
+                elif activity is not None:
+                    page.append(activity if contact_id else stranger(activity, address))
             if unmatched:
                 log.info("hubspot.email_events_unmatched", count=unmatched)
             if page:

@@ -78,7 +78,7 @@ class FakeGateway:
         return _pages(changed, SEARCH_PAGE_MAX)
 
     def activities_since(
-        self, since: datetime, until: datetime | None = None
+        self, since: datetime, until: datetime | None = None, look_up: bool = True
     ) -> Iterator[list[Activity]]:
         self._call("activities_since", (since, until))
         return self._activity_pages(since, until, lambda kind: True)

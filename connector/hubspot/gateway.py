@@ -192,9 +192,9 @@ class HubSpotGateway:
     # Activity
 
     def activities_since(
-        self, since: datetime, until: datetime | None = None
+        self, since: datetime, until: datetime | None = None, look_up: bool = True
     ) -> Iterator[list[Activity]]:
-        return self._activity.all_since(since, until)
+        return self._activity.all_since(since, until, look_up)
 
     def event_activities_since(
         self, since: datetime, until: datetime | None = None

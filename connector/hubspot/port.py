@@ -8,12 +8,26 @@ it in memory for unit tests of the rooms that call it. Errors are the types of
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
 from connector.domain import Activity, Contact, Owner
 from connector.hubspot.constants import EMAIL_ACCEPTED_RESULTS
+
+# An email event whose recipient is not known yet: no contact id, its address here.
+RECIPIENT = "recipient"
+
+
+def stranger(activity: Activity, address: str) -> Activity:
+    """`activity` of the contact that owns `address`, not known yet."""
+    return replace(activity, contact_id="", details={**activity.details, RECIPIENT: address})
+
+
+def attached(activity: Activity, contact_id: str) -> Activity:
+    """A stranger attached to its contact."""
+    details = {k: v for k, v in activity.details.items() if k != RECIPIENT}
+    return replace(activity, contact_id=contact_id, details=details)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,11 +140,13 @@ class Gateway(Protocol):
         oldest first; each contact once unless it changed again during the walk."""
 
     def activities_since(
-        self, since: datetime, until: datetime | None = None
+        self, since: datetime, until: datetime | None = None, look_up: bool = True
     ) -> Iterator[list[Activity]]:
         """Pages of every contact's activity in [since, until], oldest first across pages.
 
-        Both sources below merged; the email ones are read first (see there).
+        Both sources below merged; the email ones are read first (see there). Without
+        `look_up`, an email event whose address the gateway has not learned costs no
+        look-up: it comes as a stranger, for the caller to attach to its contact.
         """
 
     def event_activities_since(
