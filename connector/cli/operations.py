@@ -11,8 +11,9 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
 from connector.cli.context import CliContext
-from connector.services import utc_now
+from connector.services import Connector, utc_now
 from connector.store import QueueItem
+from connector.sync import SyncOutcome, alongside
 
 
 @click.command()
@@ -22,30 +23,47 @@ from connector.store import QueueItem
     help="Read every contact, not just those changed since "
     "the last pass; also forgets contacts deleted in HubSpot.",
 )
+@click.option(
+    "--no-dispatch",
+    is_flag=True,
+    help="Only pull, judge and plan; leave sending to `connector dispatch`.",
+)
 @click.pass_obj
-def sync(context: CliContext, full: bool) -> None:
-    """Pull what changed in HubSpot, judge it and plan the effects (one pass, for cron)."""
+def sync(context: CliContext, full: bool, no_dispatch: bool) -> None:
+    """Pull what changed in HubSpot, judge it and plan the effects, sending due effects
+    while the pass reads and the rest after it (one pass, for cron)."""
     connector = context.connector
-    if sys.stderr.isatty():
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            TextColumn("{task.completed} contacts"),
-            transient=True,
-        ) as bar:
-            task = bar.add_task("syncing", total=None)
-            connector.puller.progress = lambda phase, count: bar.update(
-                task, description=f"syncing {phase}", advance=count if phase == "contacts" else 0
-            )
-            outcome = connector.puller.run(full=full)
+    if no_dispatch:
+        outcome = _pull(connector, full)
+        sent = ""
     else:
-        outcome = connector.puller.run(full=full)
+        connector.prepare_portal()
+        with alongside(connector.dispatcher):
+            outcome = _pull(connector, full)
+        sent = f", sent {connector.dispatch_due()} effects"
     judged = outcome.judged
     click.echo(
         f"synced {outcome.contacts} contacts: {judged.transitions} stage changes, "
-        f"{judged.effects} effects planned, {outcome.forgotten} forgotten"
+        f"{judged.effects} effects planned, {outcome.forgotten} forgotten{sent}"
         + (" (resumed an interrupted pass)" if outcome.resumed else "")
     )
+
+
+def _pull(connector: Connector, full: bool) -> SyncOutcome:
+    """One pass of the puller, with a progress bar on a terminal (progress logs otherwise)."""
+    if not sys.stderr.isatty():
+        return connector.puller.run(full=full)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed} contacts"),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("syncing", total=None)
+        connector.puller.progress = lambda phase, count: bar.update(
+            task, description=f"syncing {phase}", advance=count if phase == "contacts" else 0
+        )
+        return connector.puller.run(full=full)
 
 
 @click.command()

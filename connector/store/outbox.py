@@ -41,16 +41,32 @@ class OutboxQueries:
         return len(insert_new(connection, outbox_effects, rows, ["idempotency_key"]))
 
     def claim_due_effects(
-        self, worker: str, now: datetime, limit: int = 100, lease: timedelta = timedelta(minutes=2)
+        self,
+        worker: str,
+        now: datetime,
+        limit: int = 100,
+        lease: timedelta = timedelta(minutes=2),
+        kinds: Sequence[str] | None = None,
+        multiple_of: int = 1,
     ) -> list[ClaimedEffect]:
-        """Claim due effects and mark them `sending` before anything reaches HubSpot.
+        """Claim due effects (of `kinds`, or all; by whole multiples of `multiple_of`)
+        and mark them `sending` before anything reaches HubSpot.
 
         An effect already `sending` whose lease ran out was claimed by a process
         that died mid-send: it comes back with `in_doubt=True`.
         """
+        only = None if kinds is None else outbox_effects.c.kind.in_(list(kinds))
         with self.writing() as connection:
             rows = queue.claim(
-                connection, outbox_effects, ["pending", "sending"], worker, now, limit, lease
+                connection,
+                outbox_effects,
+                ["pending", "sending"],
+                worker,
+                now,
+                limit,
+                lease,
+                only,
+                multiple_of,
             )
             connection.execute(
                 update(outbox_effects)

@@ -6,6 +6,9 @@
    wait on or take each other's rows; SQLite has one writer at a time anyway.
 3. Stamp them with the claimer and a lease end in the same transaction. A
    claimer that dies leaves rows whose lease simply runs out.
+
+A claimer may narrow the pick (`only`, e.g. one kind of effect) and take rows
+only by whole multiples of `multiple_of` (full batches), leaving the rest due.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Table, and_, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Table, and_, or_, select, update
 
 
 def claim(
@@ -24,14 +27,18 @@ def claim(
     now: datetime,
     limit: int,
     lease: timedelta,
+    only: ColumnElement[bool] | None = None,
+    multiple_of: int = 1,
 ) -> list:
-    """Claim up to `limit` due rows of `table`; return them as rows, oldest due first."""
+    """Claim up to `limit` due rows of `table` (those `only` admits, by whole multiples
+    of `multiple_of`); return them as rows, oldest due first."""
     due = (
         select(table.c.id)
         .where(
             table.c.state.in_(states),
             table.c.due_at <= now,
             or_(table.c.claimed_until.is_(None), table.c.claimed_until < now),
+            *([] if only is None else [only]),
         )
         .order_by(table.c.due_at, table.c.id)
         .limit(limit)
@@ -39,6 +46,7 @@ def claim(
     if connection.dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     ids = connection.execute(due).scalars().all()
+    ids = ids[: len(ids) // multiple_of * multiple_of]
     if not ids:
         return []
     connection.execute(

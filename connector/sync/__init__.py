@@ -1,6 +1,6 @@
 """Scheduling and moving work: refresh, inbox worker, pull, dispatcher, scheduler."""
 
-from connector.sync.dispatcher import Dispatcher, DispatchOutcome
+from connector.sync.dispatcher import Dispatcher, DispatchOutcome, alongside
 from connector.sync.inbox_worker import InboxWorker
 from connector.sync.owners import OwnerDirectory
 from connector.sync.pull import Puller, SyncOutcome
@@ -18,6 +18,7 @@ __all__ = [
     "RefreshOutcome",
     "Refresher",
     "SyncOutcome",
+    "alongside",
     "build_scheduler",
     "daily_slot",
     "hourly_slot",

@@ -1,8 +1,11 @@
 """Sends planned effects to HubSpot, each exactly once, whatever crashes in between.
 
-1. Claim due effects; each is marked `sending` before any call is made.
+1. Claim due effects of one kind, each marked `sending` before any call is made:
+   write-backs first (they carry the verdict a user waits for), then tasks, then
+   emails, so a claim of a batched kind fills its batches.
 2. Property write-backs go 100 contacts per batch call, new tasks 100 per batch
-   call; emails and tasks tried before go one by one.
+   call; emails and tasks tried before go one by one. Beside a running sync
+   (`alongside`), only whole batches are claimed; the rest waits for the pass's end.
 3. An effect claimed `in_doubt` (a worker died mid-send) or tried before (an
    earlier call may have been carried out although it failed, e.g. timed out) is
    reconciled first: a task is looked up by the key stored on it, alone; emails and
@@ -16,7 +19,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -37,7 +42,14 @@ from connector.store import ClaimedEffect, Store
 log = structlog.get_logger(__name__)
 UPDATE_BATCH = 100
 TASK_BATCH = 100
+EMAIL_CLAIM = 100  # emails go one by one: a smaller claim lets write-backs in sooner
 AUTH_PAUSE = timedelta(minutes=5)
+# (kind, batch size), in the order claims serve them.
+PRIORITY = (
+    (EffectKind.UPDATE_CONTACT, UPDATE_BATCH),
+    (EffectKind.CREATE_TASK, TASK_BATCH),
+    (EffectKind.SEND_EMAIL, 1),
+)
 
 
 @dataclass
@@ -70,10 +82,12 @@ class Dispatcher:
         self.store, self.gateway, self.clock = store, gateway, clock
         self.worker_id, self.batch = worker_id, batch
 
-    def run_once(self) -> DispatchOutcome:
-        """Send one claimed batch of due effects; see the module docstring."""
+    def run_once(self, whole_batches: bool = False) -> DispatchOutcome:
+        """Send one claim of due effects, of the first kind in `PRIORITY` that has any;
+        with `whole_batches`, write-backs and new tasks only by full batches of 100.
+        See the module docstring."""
         outcome = DispatchOutcome()
-        effects = self.store.claim_due_effects(self.worker_id, self.clock(), self.batch)
+        effects = self._claim(whole_batches)
         failpoints.hit("dispatch.after_claim")
         updates = [e for e in effects if e.kind == EffectKind.UPDATE_CONTACT]
         tasks = [e for e in effects if _fresh_task(e)]
@@ -110,6 +124,20 @@ class Dispatcher:
                 dropped=outcome.dropped,
             )
         return outcome
+
+    def _claim(self, whole_batches: bool) -> list[ClaimedEffect]:
+        now = self.clock()
+        for kind, size in PRIORITY:
+            effects = self.store.claim_due_effects(
+                self.worker_id,
+                now,
+                self.batch if size > 1 else min(self.batch, EMAIL_CLAIM),
+                kinds=[kind],
+                multiple_of=size if whole_batches else 1,
+            )
+            if effects:
+                return effects
+        return []
 
     def _pause_for(self, error: HubSpotError) -> None:
         now = self.clock()
@@ -262,6 +290,42 @@ class Dispatcher:
             log.info("outbox.dropped", key=effect.idempotency_key, result=result.send_result)
             return None
         return result.status_id or result.send_result
+
+
+ALONGSIDE_TICK_SECONDS = 0.5
+
+
+@contextmanager
+def alongside(dispatcher: Dispatcher, tick: float = ALONGSIDE_TICK_SECONDS) -> Iterator[None]:
+    """Send due effects in a thread while the block runs (a sync pass), by whole batches,
+    so the pass's write-backs and tasks reach HubSpot while it reads; the caller sends
+    what is left (the last partial batches) after the block.
+
+    1. Claim and send whole batches until none is due, then wait `tick` and look again.
+    2. A pause (daily limit, credentials, 429) or an error stops the thread: the caller's
+       dispatch after the block meets it again and reports it.
+    3. Leaving the block stops the thread once its current claim is sent.
+    """
+    stop = threading.Event()
+
+    def send() -> None:
+        try:
+            while not stop.is_set():
+                outcome = dispatcher.run_once(whole_batches=True)
+                if outcome.paused_until:
+                    return
+                if not (outcome.sent + outcome.deferred + outcome.parked + outcome.dropped):
+                    stop.wait(tick)
+        except Exception:  # the caller's own dispatch meets it again, in its thread
+            log.exception("outbox.alongside_failed")
+
+    thread = threading.Thread(target=send, name="dispatch-alongside", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _fresh_task(effect: ClaimedEffect) -> bool:

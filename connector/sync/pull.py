@@ -1,26 +1,38 @@
 """The hourly pull: everything that changed in HubSpot since the last pass.
 
-A pass walks a window [since, until] in three phases and checkpoints after
-every committed page, so a pass killed half-way resumes where it stopped
-instead of reading again what it already stored:
+A pass covers a window [since, until] and checkpoints after every committed page,
+so a pass killed half-way resumes where it stopped instead of reading again what
+it already stored:
 
-1. activities: every contact's activity in the window, page by page (stored
-   idempotently; the checkpoint is the newest occurrence committed);
-2. contacts: contacts modified in the window, oldest first, each page judged
-   by the Refresher in one transaction with the checkpoint;
-3. touched: contacts that got new activity in the window but were not
-   modified (so phase 2 did not see them) are read in batches and judged.
+1. walk: two streams are read at once, each ahead in its own thread under its
+   own rate budget: contacts modified in the window, oldest first (search), and
+   every contact's activity in the window, oldest first (the general budget).
+   Activity pages are stored as they come; a page of contacts is judged by the
+   Refresher (one transaction with the checkpoint) once the activity up to its
+   newest modification time is stored, because HubSpot moves a contact's
+   last-modified time with each activity (its roll-up properties): by then its
+   whole history in the window is in, and it is judged once.
+   An email event names an address. One the gateway has not learned yet is not
+   looked up: it waits in `Strangers` until the walk reaches its contact and is
+   stored in that contact's judgment, so a first pass looks up no recipient.
+   Those still waiting when the walk ends (a contact modified after `until`, an
+   address of no contact, or more than `Strangers` holds) are read again with
+   look-ups and their contacts judged.
+2. touched: contacts that got new activity in the window but were not modified
+   (so the walk did not judge them) are read in batches and judged.
 
 Only then does the `contacts` cursor move to `until`. The window starts a few
 minutes before the cursor, so a clock skew between HubSpot and us loses nothing.
-A full pass (`--full`, or the first run) starts at the epoch and also forgets
-local contacts that HubSpot deleted or merged away.
+The checkpoint holds both streams' positions; the activity's never passes an
+email event still waiting (it is read again on resume). A full pass (`--full`,
+or the first run) starts at the epoch and also forgets local contacts that
+HubSpot deleted or merged away.
 
 A contact HubSpot merged others into is judged on the activity of all:
 HubSpot files the merged-away contacts' activity under it, but leadflow holds
-that activity under the old ids (so phase 1 skipped it as already stored).
-Wherever a pass meets a merge (phase 2, by stored ids a changed contact's
-`hs_merged_object_ids` lists; phase 3 and the full pass's check, by the ids
+that activity under the old ids (so the walk skipped it as already stored).
+Wherever a pass meets a merge (the walk, by stored ids a changed contact's
+`hs_merged_object_ids` lists; `touched` and the full pass's check, by the ids
 the gateway reports merged), the old ids are forgotten and the merged
 contact's activity is read afresh before it is judged.
 """
@@ -28,15 +40,17 @@ contact's activity is read afresh before it is judged.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import structlog
 
-from connector.domain import Activity
-from connector.hubspot import Gateway
+from connector.domain import Activity, Contact
+from connector.hubspot import RECIPIENT, Gateway, attached
 from connector.store import Store
+from connector.sync.read_ahead import ReadAhead
 from connector.sync.refresh import Refresher, RefreshOutcome
 
 log = structlog.get_logger(__name__)
@@ -46,18 +60,29 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 OVERLAP = timedelta(minutes=5)
 READ_BATCH = 100
 MERGED_IDS = "hs_merged_object_ids"  # HubSpot's `;`-separated ids merged into a contact
+# Search is the scarcer budget: its pages are read further ahead, so it never idles.
+CONTACT_PAGES_AHEAD = 5
+STRANGERS_HELD = 50_000  # email events waiting for their contact, at most (memory)
+PHASES = ("walk", "touched")
+# A pass saved by an earlier version, which read all activity before the contacts.
+EARLIER_PHASES = {"activities": "walk", "contacts": "walk"}
 
 
 @dataclass
 class PassState:
-    """Where a pass is; saved as JSON in the `sync.pass` cursor after every page."""
+    """Where a pass is; saved as JSON in the `sync.pass` cursor after every page.
+
+    `position` is the newest modification time of the contacts judged, `activities`
+    the time up to which every activity of the window is stored.
+    """
 
     since: datetime
     until: datetime
     started: datetime
     full: bool
-    phase: str = "activities"
+    phase: str = "walk"
     position: datetime | None = None
+    activities: datetime | None = None
 
     def dump(self) -> str:
         return json.dumps(
@@ -67,8 +92,13 @@ class PassState:
     @classmethod
     def load(cls, raw: str) -> PassState:
         data = json.loads(raw)
-        for key in ("since", "until", "started", "position"):
+        for key in ("since", "until", "started", "position", "activities"):
             data[key] = datetime.fromisoformat(data[key]) if data.get(key) else None
+        if data["phase"] == "activities":
+            data["activities"], data["position"] = data["position"], None
+        elif data["phase"] == "contacts":
+            data["activities"] = data["until"]
+        data["phase"] = EARLIER_PHASES.get(data["phase"], data["phase"])
         return cls(**data)
 
 
@@ -96,6 +126,61 @@ class ProgressLog:
         self.done[phase] = before + count
         if self.done[phase] // PROGRESS_EVERY > before // PROGRESS_EVERY:
             log.info("sync.progress", phase=phase, done=self.done[phase])
+
+
+class Strangers:
+    """Email events of addresses not learned yet, held by address until the walk reaches
+    their contact; past `limit`, the oldest are let go and only their span is kept (to be
+    read again with look-ups)."""
+
+    def __init__(self, limit: int = STRANGERS_HELD) -> None:
+        self.limit = limit
+        self._held: dict[str, list[Activity]] = defaultdict(list)
+        self._count = 0
+        self.let_go: tuple[datetime, datetime] | None = None
+
+    def hold(self, activities: Iterable[Activity]) -> None:
+        for activity in activities:
+            self._held[activity.details[RECIPIENT]].append(activity)
+            self._count += 1
+        if self._count > self.limit:
+            self._let_go_oldest(self._count - self.limit // 2)
+
+    def claim(self, contacts: Iterable[Contact]) -> list[Activity]:
+        """The held events of these contacts, attached to them and no longer held."""
+        found = []
+        for contact in contacts:
+            for activity in self._held.pop((contact.email or "").lower(), ()):
+                found.append(attached(activity, contact.id))
+        self._count -= len(found)
+        return found
+
+    def oldest(self) -> datetime | None:
+        moments = [a.occurred_at for held in self._held.values() for a in held]
+        if self.let_go:
+            moments.append(self.let_go[0])
+        return min(moments, default=None)
+
+    def span(self) -> tuple[datetime, datetime] | None:
+        """From the oldest to the newest event never claimed, held or let go."""
+        moments = [a.occurred_at for held in self._held.values() for a in held]
+        moments.extend(self.let_go or ())
+        return (min(moments), max(moments)) if moments else None
+
+    def ids(self) -> set[str]:
+        return {a.source_id for held in self._held.values() for a in held}
+
+    def _let_go_oldest(self, count: int) -> None:
+        """Let go of at least `count` events, the addresses waiting longest first."""
+        moments = list(self.let_go or ())
+        for address in sorted(self._held, key=lambda a: self._held[a][0].occurred_at):
+            if count <= 0:
+                break
+            held = self._held.pop(address)
+            moments.extend(a.occurred_at for a in held)
+            self._count -= len(held)
+            count -= len(held)
+        self.let_go = (min(moments), max(moments))
 
 
 class Puller:
@@ -129,15 +214,9 @@ class Puller:
             full=state.full,
             resumed=outcome.resumed,
         )
-        phases = {
-            "activities": self._activities,
-            "contacts": self._contacts,
-            "touched": self._touched,
-        }
-        order = list(phases)
-        for phase in order[order.index(state.phase) :]:
-            if state.phase != phase:
-                state.phase, state.position = phase, None
+        phases = {"walk": self._walk, "touched": self._touched}
+        for phase in PHASES[PHASES.index(state.phase) :]:
+            state.phase = phase
             phases[phase](state, outcome)
         if state.full:
             outcome.forgotten = self._forget_deleted(state)
@@ -153,34 +232,96 @@ class Puller:
         )
         return outcome
 
-    def _checkpoint(self, state: PassState, position: datetime) -> tuple[str, str]:
-        state.position = max(position, state.position or position)
-        return PASS, state.dump()
+    def _walk(self, state: PassState, outcome: SyncOutcome) -> None:
+        """Phase 1 (module docstring): both streams read ahead; each page of contacts is
+        judged once the activity up to its newest modification is stored."""
+        strangers = Strangers()
+        changed = self.gateway.changed_contacts(state.position or state.since, state.until)
+        activity = self.gateway.activities_since(
+            state.activities or state.since, state.until, look_up=False
+        )
+        with (
+            ReadAhead(changed, CONTACT_PAGES_AHEAD, "sync-contacts") as contacts,
+            ReadAhead(activity, name="sync-activities") as activities,
+        ):
+            pages = iter(activities)
+            stored_to: datetime | None = state.activities
+            for page in contacts:
+                newest = max((c.updated_at for c in page if c.updated_at), default=state.since)
+                while stored_to is None or stored_to <= newest:
+                    stored_to = self._store_activities(next(pages, None), state, strangers)
+                    outcome.activities_pages += stored_to is not None
+                    if stored_to is None:
+                        stored_to = state.until + timedelta(microseconds=1)
+                self._judge_page(page, newest, state, strangers, outcome)
+            for found in pages:
+                self._store_activities(found, state, strangers)
+                outcome.activities_pages += 1
+        self._claim_strangers(strangers, state, outcome)
 
-    def _activities(self, state: PassState, outcome: SyncOutcome) -> None:
-        for page in self.gateway.activities_since(state.position or state.since, state.until):
-            if not page:
-                continue
-            newest = max(a.occurred_at for a in page)
-            self.refresher.apply([], page, cursor=self._checkpoint(state, newest))
-            outcome.activities_pages += 1
-            self._report("activities", len(page))
+    def _store_activities(
+        self, page: list[Activity] | None, state: PassState, strangers: Strangers
+    ) -> datetime | None:
+        """Store a page of activity (its strangers wait); return the time up to which all
+        activity is now in, or None at the end of the stream."""
+        if page is None:
+            return None
+        newest = max(a.occurred_at for a in page)
+        strangers.hold(a for a in page if not a.contact_id)
+        state.activities = min(newest, strangers.oldest() or newest)
+        self.refresher.apply([], [a for a in page if a.contact_id], cursor=(PASS, state.dump()))
+        self._report("activities", len(page))
+        return newest
 
-    def _contacts(self, state: PassState, outcome: SyncOutcome) -> None:
-        for page in self.gateway.changed_contacts(state.position or state.since, state.until):
-            live = [c for c in page if not c.archived]
-            newest = max((c.updated_at for c in page if c.updated_at), default=state.since)
-            merged = {
-                old: contact.id
-                for contact in live
-                for old in contact.properties.get(MERGED_IDS, "").split(";")
-                if old and self.store.find_contact(old) is not None
-            }
+    def _judge_page(
+        self,
+        page: list[Contact],
+        newest: datetime,
+        state: PassState,
+        strangers: Strangers,
+        outcome: SyncOutcome,
+    ) -> None:
+        live = [c for c in page if not c.archived]
+        merged = {
+            old: contact.id
+            for contact in live
+            for old in contact.properties.get(MERGED_IDS, "").split(";")
+            if old and self.store.find_contact(old) is not None
+        }
+        found = strangers.claim(live) + self._absorb(merged)
+        state.position = max(newest, state.position or newest)
+        outcome.judged += self.refresher.apply(live, found, cursor=(PASS, state.dump()))
+        outcome.contacts += len(live)
+        self._report("contacts", len(live))
+
+    def _claim_strangers(
+        self, strangers: Strangers, state: PassState, outcome: SyncOutcome
+    ) -> None:
+        """Email events no walked contact claimed: read again with look-ups, then their
+        contacts are read and judged."""
+        span = strangers.span()
+        if span is None:
+            return
+        waiting = strangers.ids()
+        let_go = strangers.let_go
+        found = [
+            a
+            for page in self.gateway.email_activities_since(*span)
+            for a in page
+            if a.source_id in waiting or (let_go and let_go[0] <= a.occurred_at <= let_go[1])
+        ]
+        log.info("sync.strangers", events=len(found))
+        by_contact: dict[str, list[Activity]] = defaultdict(list)
+        for activity in found:
+            by_contact[activity.contact_id].append(activity)
+        for ids in self._batches(iter(sorted(by_contact))):
+            fresh = self.gateway.read_contacts(ids)
+            live = [c for c in fresh.contacts if not c.archived]
+            news = [a for contact_id in ids for a in by_contact[contact_id]]
             outcome.judged += self.refresher.apply(
-                live, self._absorb(merged), cursor=self._checkpoint(state, newest)
+                live, news + self._absorb(fresh.merged), cursor=(PASS, state.dump())
             )
             outcome.contacts += len(live)
-            self._report("contacts", len(live))
 
     def _touched(self, state: PassState, outcome: SyncOutcome) -> None:
         for ids in self._batches(

@@ -92,3 +92,16 @@ def test_it_cancels_pending_effects_by_key_prefix(store):
     with store.writing() as connection:
         assert store.cancel_pending_effects(connection, "1", key_prefix="nurture:") == 2
     assert store.outbox_depth() == {"cancelled": 2, "pending": 2}
+
+
+def test_it_claims_one_kind_by_whole_batches_and_leaves_the_rest_due(store):
+    plan(store, *(effect(f"t{n}") for n in range(5)))
+    plan(store, Effect("w1", "update_contact", "101", {"properties": {}}, NOW))
+
+    assert store.claim_due_effects("w", NOW, 10, kinds=["create_task"], multiple_of=3) != []
+    tasks_left = store.claim_due_effects("w", NOW, 10, kinds=["create_task"], multiple_of=3)
+    [update] = store.claim_due_effects("w", NOW, 10, kinds=["update_contact"])
+
+    assert tasks_left == []  # two left, fewer than a batch of three
+    assert update.idempotency_key == "w1"
+    assert store.outbox_depth() == {"pending": 2, "sending": 4}

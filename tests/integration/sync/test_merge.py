@@ -9,6 +9,8 @@ new contact, as HubSpot does now, or the primary keeping its id).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from tests.live import Clock, Live, live_connector
@@ -105,19 +107,22 @@ def test_a_merge_webhook_after_a_sync_still_reads_the_merged_contacts_whole_hist
 
 
 def test_a_merge_made_while_a_full_sync_runs_is_judged_by_that_sync(store):
-    """The merge lands after the pass fixed its window: the merged contact is not among
-    the changed ones, the old ids are among those the gateway reports merged."""
+    """The merge lands after the pass fixed its window (the pass reads its clock) and
+    before it reads anything: the merged contact is not among the changed ones, the old
+    ids are among those the gateway reports merged."""
     with live_connector(store, Clock(), webhook_url=None) as live:
         old_ids = known_pair(live, "full sync")
         sent = {i: sent_effects(live, i) for i in old_ids}
         merged: list[str] = []
 
-        def merge_during_the_pass(phase: str, count: int) -> None:
+        def merge_once_the_window_is_fixed() -> datetime:
+            now = live.clock()
             if not merged:
                 live.clock.advance(minutes=1)
                 merged.append(live.hubspot_merge(*old_ids))
+            return now
 
-        live.connector.puller.progress = merge_during_the_pass
+        live.connector.puller.clock = merge_once_the_window_is_fixed
         live.connector.puller.run(full=True)
         live.settle()
 

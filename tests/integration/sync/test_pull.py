@@ -3,6 +3,8 @@ and never writes to HubSpot what HubSpot already holds."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from tests.integration.sync.test_pipeline import DECISION_MAKER
@@ -84,3 +86,21 @@ def test_properties_hubspot_already_holds_are_not_written_again(store):
         assert outcome.contacts == 60
         assert second == 0
         assert live.hub.request_log.count("POST", UPDATES) == writes
+
+
+def test_a_first_pass_looks_up_no_recipient_and_keeps_every_email_event(store):
+    with live_connector(store, Clock(), contacts=300, webhook_url=None) as live:
+        outcome = live.connector.puller.run()
+
+        look_ups = live.hub.request_log.count("POST", "/crm/v3/objects/contacts/batch/read")
+        with live.hub.state.lock:
+            sent_to = Counter(e.recipient for e in live.hub.state.email_events.scan())
+        held = Counter(
+            address
+            for address in sent_to
+            for activity in live.store.contact_history(address)[1]
+            if activity.source_id.startswith("email:")
+        )
+    assert outcome.contacts == 300
+    assert look_ups == 0
+    assert held == sent_to  # every demo email event is one leadflow scores
