@@ -3,10 +3,11 @@
 The sandbox holds N changed contacts (20,000 by default) with their demo
 history, at a Professional portal's limits (190 calls per 10 s, 5 searches per
 s), in a child process. The connector is the real one (`build_connector` over
-a store and a `HubSpotGateway` built from settings, 90% budget): a full pass,
-`connector.puller.run(full=True)`, then `connector.dispatch_due()` for the
-write-backs, the CALL tasks and the nurture emails due now, as `connector sync
---full` followed by `connector dispatch` runs them.
+a store and a `HubSpotGateway` built from settings, 90% budget) run as
+`connector sync --full` runs it: a full pass, `connector.puller.run(full=True)`,
+with the dispatcher sending whole batches of due effects alongside, then
+`connector.dispatch_due()` for the rest (the last partial batches; write-backs,
+CALL tasks and the nurture emails due now).
 
 Minimum calls, per endpoint, for what this run read and wrote:
 - search: ceil(N / 200); the walk never pages past search's 10,000-result cap
@@ -68,7 +69,7 @@ from connector.hubspot.metrics import CallTally
 from connector.services import build_connector
 from connector.settings import Settings
 from connector.store import Store
-from connector.sync.pull import SyncOutcome
+from connector.sync import SyncOutcome, alongside
 
 GENERAL_PER_SECOND = 190 / 10
 SEARCH_PER_SECOND = 5
@@ -96,22 +97,16 @@ class Phase:
 
 @dataclass
 class Timeline:
-    """Cuts the pass into phases (activities, contacts walk, dispatch) by the gateway's
-    call counts when each phase reports its first progress and at each mark."""
+    """Cuts the run into its parts (the pass, with whole batches sent alongside, then the
+    dispatch of what is left) by the gateway's call counts at each mark."""
 
     tally: CallTally
     started: float = field(default_factory=time.perf_counter)
     phases: dict[str, Phase] = field(default_factory=dict)
-    _current: str = "activities"
     _counted: tuple[int, int] = (0, 0)
 
-    def progress(self, phase: str, count: int) -> None:
-        if phase != self._current:
-            self.mark(self._current)
-            self._current = phase
-
     def mark(self, name: str) -> None:
-        """End phase `name` now."""
+        """End part `name` now."""
         by_endpoint = self.tally.by_endpoint()
         searches = sum(by_endpoint.get(e, 0) for e in SEARCHES)
         limited = sum(by_endpoint.values()) - searches - sum(by_endpoint.get(e, 0) for e in EXEMPT)
@@ -178,7 +173,8 @@ class PassResult:
 
 
 def run_pass(contacts: int, database_url: str) -> PassResult:
-    """A sandbox of `contacts` changed contacts, a full pass, then a dispatch."""
+    """A sandbox of `contacts` changed contacts, a full pass with dispatch alongside, then
+    the rest of the dispatch."""
     with sandbox_process(contacts, watch=(WRITTEN,)) as hub:
         world = hub.world
         print(
@@ -191,12 +187,14 @@ def run_pass(contacts: int, database_url: str) -> PassResult:
         environment = connector_env(database_url, hub.base_url, LOG_LEVEL="warning")
         connector = build_connector(Settings.from_environment(environment, None), store)
         timeline = Timeline(connector.gateway.tally)
-        connector.puller.progress = timeline.progress
-        outcome = connector.puller.run(full=True)
-        timeline.mark("contacts")
-        sent = connector.dispatch_due()
-        timeline.mark("dispatch")
+        connector.prepare_portal()
+        with alongside(connector.dispatcher):
+            outcome = connector.puller.run(full=True)
+        timeline.mark("pass")
+        connector.dispatch_due()
+        timeline.mark("the rest")
         stored, left = store.contact_count(), store.outbox_depth()
+        sent = left.get("sent", 0)
         store.close()
     tally = connector.gateway.tally
     return PassResult(
@@ -257,7 +255,7 @@ def report_pass(result: PassResult) -> None:
     began = 0.0
     for name, phase in timeline.phases.items():
         print(
-            f"  {name:<10} {phase.ended - began:6.1f} s for {phase.searches:,} searches and "
+            f"  {name:<9} {phase.ended - began:6.1f} s for {phase.searches:,} searches and "
             f"{phase.limited:,} other calls (at the limits: {phase.floor:.1f} s)"
         )
         began = phase.ended

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, Update, bindparam, func, select, update
 
 from connector.domain import Effect
 from connector.store import queue
@@ -112,21 +113,23 @@ class OutboxQueries:
     ) -> int:
         """Record accepted property write-backs `(effect id, contact id, properties)` and
         what HubSpot now holds, in one transaction; return how many this worker still owned."""
-        marked = 0
+        if not sent:
+            return 0
         with self.writing() as connection:
             self.lock_contacts(connection, [contact_id for _, contact_id, _ in sent])
-            for effect_id, contact_id, properties in sent:
-                owned = connection.execute(
-                    update(outbox_effects)
-                    .where(queue.owned(outbox_effects, effect_id, worker))
-                    .values(
-                        state="sent", sent_at=now, error=None, claimed_by=None, claimed_until=None
-                    )
-                ).rowcount
-                if owned:
-                    self.remember_written(connection, contact_id, properties)
-                    marked += 1
-        return marked
+            owned = set(
+                connection.execute(
+                    _MARK_SENT,
+                    {"ids": [effect_id for effect_id, _, _ in sent], "worker": worker, "now": now},
+                ).scalars()
+            )
+            written: dict[str, dict[str, str]] = {}
+            for effect_id, contact_id, properties in sent:  # claim order: later writes win
+                if effect_id in owned:
+                    written.setdefault(contact_id, {}).update(properties)
+            for contact_id, properties in written.items():
+                self.remember_written(connection, contact_id, properties)
+        return len(owned)
 
     def defer_effect(
         self,
@@ -190,19 +193,9 @@ class OutboxQueries:
     ) -> int:
         """Cancel effects not yet sent for a contact (all, or of `kinds`, or keys by prefix),
         except the keys in `keep`: a plan that repeats a pending effect keeps it."""
-        conditions = [
-            outbox_effects.c.contact_id == contact_id,
-            outbox_effects.c.state == "pending",
-        ]
-        if kinds is not None:
-            conditions.append(outbox_effects.c.kind.in_(list(kinds)))
-        if key_prefix is not None:
-            conditions.append(outbox_effects.c.idempotency_key.startswith(key_prefix))
-        if keep:
-            conditions.append(outbox_effects.c.idempotency_key.not_in(list(keep)))
-        return connection.execute(
-            update(outbox_effects).where(*conditions).values(state="cancelled")
-        ).rowcount
+        statement = _cancel(kinds is not None, key_prefix is not None, bool(keep))
+        values = {"b_contact_id": contact_id, "kinds": list(kinds or ()), "prefix": key_prefix}
+        return connection.execute(statement, {**values, "keep": list(keep)}).rowcount
 
     def list_outbox(
         self, states: Sequence[str], limit: int = 100, contact_id: str | None = None
@@ -262,3 +255,33 @@ class OutboxQueries:
             return connection.execute(
                 select(func.min(outbox_effects.c.due_at)).where(outbox_effects.c.state == "pending")
             ).scalar()
+
+
+# Statements run for every write-back batch or every judged contact are built once:
+# building one costs more than running it.
+_MARK_SENT = (
+    update(outbox_effects)
+    .where(
+        outbox_effects.c.id.in_(bindparam("ids", expanding=True)),
+        outbox_effects.c.claimed_by == bindparam("worker"),
+    )
+    .values(state="sent", sent_at=bindparam("now"), error=None, claimed_by=None, claimed_until=None)
+    .returning(outbox_effects.c.id)
+)
+
+
+@lru_cache(maxsize=8)
+def _cancel(kinds: bool, prefix: bool, keep: bool) -> Update:
+    """The cancelling UPDATE for the conditions a caller names (see cancel_pending_effects)."""
+    key = outbox_effects.c.idempotency_key
+    conditions = [
+        outbox_effects.c.contact_id == bindparam("b_contact_id"),
+        outbox_effects.c.state == "pending",
+    ]
+    if kinds:
+        conditions.append(outbox_effects.c.kind.in_(bindparam("kinds", expanding=True)))
+    if prefix:
+        conditions.append(key.startswith(bindparam("prefix")))
+    if keep:
+        conditions.append(key.not_in(bindparam("keep", expanding=True)))
+    return update(outbox_effects).where(*conditions).values(state="cancelled")
