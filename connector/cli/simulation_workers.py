@@ -14,6 +14,7 @@ counts come back. They are forked before the progress bar starts its thread.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -129,11 +130,14 @@ _work: tuple[SimulationJob, Sequence[Loader]] | None = None
 
 def _start_worker(job: SimulationJob, loaders: Sequence[Loader], after_fork: Callable) -> None:
     """In each worker, once: keep the job; leave Ctrl-C to the parent, which stops
-    the workers itself."""
+    the workers itself; and freeze what the worker inherited (modules, configs,
+    compiled rules), which lives as long as it does, so that the garbage collector
+    stops walking it at every full collection (8% of a 100,000-contact run)."""
     global _work
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     after_fork()
     _work = job, loaders
+    gc.freeze()
 
 
 def _run(index: int) -> tuple[SimulationReport, int, EffectCounts, EffectCounts]:

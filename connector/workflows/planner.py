@@ -52,9 +52,9 @@ def plan(
     4. Write-back: the lifecycle properties that changed, and the owner routing
        assigned, replacing the contact's older pending write-back.
 
-    `render_reason=False` is for callers that only count the effects (see
-    `writeback.due_properties`): the write-back is decided exactly, but carries
-    its reason only when that decided it.
+    `render_reason=False` is for callers that only count the effects: the
+    write-back is decided exactly without rendering its reason, but is only good
+    for counting (see `writeback.plan_writeback`).
     """
     contact_id = state.contact.id
     effects: list[Effect] = []

@@ -118,16 +118,17 @@ def plan_writeback(
     """An UPDATE_CONTACT effect with the `due_properties` of the evaluation and `extra`
     (e.g. the owner routing assigned), keyed `writeback:{contact}:{evaluated_at ms}:{digest}`
     (the digest of the values: two judgments in one instant that want different values
-    are two write-backs, the later replacing the earlier); None when nothing changed."""
+    are two write-backs, the later replacing the earlier); None when nothing changed.
+
+    With `render_reason` False the effect is only good for counting: its properties
+    may leave the reason out, so its key carries no digest of them."""
     properties = due_properties(evaluation, state, rules, extra, render_reason=render_reason)
     if properties is None:
         return None
     contact_id = state.contact.id
+    key = f"{writeback_prefix(contact_id)}{epoch_ms(evaluation.evaluated_at)}"
     return Effect(
-        idempotency_key=(
-            f"{writeback_prefix(contact_id)}{epoch_ms(evaluation.evaluated_at)}"
-            f":{values_digest(properties)}"
-        ),
+        idempotency_key=f"{key}:{values_digest(properties)}" if render_reason else key,
         kind=EffectKind.UPDATE_CONTACT,
         contact_id=contact_id,
         payload={"properties": properties},
