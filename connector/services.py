@@ -40,7 +40,10 @@ from connector.workflows import Config, ConfigReloader
 
 log = structlog.get_logger(__name__)
 INBOX_RETENTION = timedelta(days=7)
-INBOX_TICK_SECONDS = 0.25
+# Each inbox batch costs about three HubSpot calls whatever its size (contacts, events,
+# email events): a tick lets a burst gather into one batch, which keeps a portal's
+# 19 calls a second for the rest at 50 submissions a second.
+INBOX_TICK_SECONDS = 0.5
 OUTBOX_TICK_SECONDS = 0.5
 
 
@@ -98,6 +101,14 @@ class Connector:
             total += done
         return total
 
+    def inbox_tick(self) -> int:
+        """One inbox batch, and more only while batches come back full (a backlog): what
+        arrives meanwhile waits for the next tick, to be read with the rest."""
+        total = 0
+        while (done := self.inbox.run_once()) >= self.inbox.batch:
+            total += done
+        return total + done
+
     def prepare_portal(self) -> list[str]:
         """Create the custom properties the write-back needs, once per config version;
         return the names created (none when the portal is ready)."""
@@ -149,7 +160,7 @@ class Connector:
             ),
         ]
         everywhere = {
-            "inbox": (INBOX_TICK_SECONDS, self.drain_inbox),
+            "inbox": (INBOX_TICK_SECONDS, self.inbox_tick),
             "outbox": (OUTBOX_TICK_SECONDS, self.dispatch_due),
             "config": (10.0, self.config.check),
         }

@@ -56,6 +56,9 @@ class WindowRead:
 class ActivityWindow:
     def __init__(self, store: Store, gateway: Gateway, clock: Callable[[], datetime]) -> None:
         self.store, self.gateway, self.clock = store, gateway, clock
+        # The facts of the last read its caller committed: the next window overlaps it,
+        # and storing them again would cost more than reading them.
+        self._stored: frozenset[tuple[ActivityKind, str]] = frozenset()
 
     def read(self, contacts: Sequence[Contact], whole: Collection[str]) -> WindowRead:
         """The activity `contacts` must be judged on; `whole` must be read whole (merged into)."""
@@ -63,14 +66,19 @@ class ActivityWindow:
         covered = self.coverage()
         if covered is None or self.clock() - covered > MAX_GAP:
             return WindowRead(self.gateway.activities_of(ids), None, ids)
-        found = self.gateway.recent_activities(covered - OVERLAP)
-        newest = max((a.occurred_at for a in found), default=covered)
+        read = self.gateway.recent_activities(covered - OVERLAP)
+        newest = max((a.occurred_at for a in read), default=covered)
+        found = [a for a in read if (a.kind, a.source_id) not in self._stored]
         held = self._held(ids, found)
         alone = [c.id for c in contacts if c.id in whole or _more_in_hubspot(c, held)]
         if alone:
             found += self.gateway.activities_of(alone)
         cursor = (CURSOR, newest.isoformat()) if newest > covered else None
         return WindowRead(found, cursor, alone)
+
+    def committed(self, read: WindowRead) -> None:
+        """The caller stored `read` (and moved coverage with it)."""
+        self._stored = frozenset((a.kind, a.source_id) for a in read.activities)
 
     def _held(self, ids: Sequence[str], found: Sequence[Activity]) -> Counter:
         """(contact, kind) -> how many activities leadflow will hold once `found` is stored."""

@@ -23,7 +23,7 @@ from prometheus_client import Counter
 from connector import failpoints
 from connector.hubspot import Gateway, HubSpotError
 from connector.store import ClaimedEvent, Store
-from connector.sync.activity_window import ActivityWindow
+from connector.sync.activity_window import ActivityWindow, WindowRead
 from connector.sync.refresh import Refresher, RefreshOutcome
 from connector.webhooks import WORKFLOW_SUBSCRIPTION
 
@@ -147,18 +147,20 @@ class InboxWorker:
 
     def _refresh(self, ids: list[str], plan: Triage) -> RefreshOutcome:
         """Read `ids` from HubSpot and judge them; contacts HubSpot no longer has are forgotten."""
-        live, gone, activities, cursor = [], [], [], None
+        live, gone, read = [], [], WindowRead([], None, [])
         if ids:
             fresh = self.gateway.read_contacts(ids)
             live = [c for c in fresh.contacts if not c.archived]
             gone = fresh.missing + list(fresh.merged) + [c.id for c in fresh.contacts if c.archived]
         if live:
             read = self.window.read(live, plan.merged_into)
-            activities, cursor = read.activities, read.cursor
         if gone:
             self._forget(dict.fromkeys(gone, False))
         with self.store.writing() as connection:
             self.store.finish_inbox_events(connection, plan.skipped, state="skipped")
-        return self.refresher.apply(
-            live, activities, finished_events=plan.refresh_events, cursor=cursor
+        outcome = self.refresher.apply(
+            live, read.activities, finished_events=plan.refresh_events, cursor=read.cursor
         )
+        if read.cursor is not None:
+            self.window.committed(read)
+        return outcome
