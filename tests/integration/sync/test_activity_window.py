@@ -84,3 +84,17 @@ def test_a_visitors_page_views_from_before_the_window_come_with_their_new_contac
     _, activity, _ = live.store.contact_history("visitor@acme.test")
     views = [a.details.get("url") for a in activity if a.kind is ActivityKind.PAGE_VIEW]
     assert views == [f"{live.hub.base_url}/site/pricing"]
+
+
+def test_windows_that_overlap_judge_a_returning_contact_on_both_of_its_forms(live):
+    live.submit_form("newsletter", {"email": "back@acme.test"}, page="/site/blog")
+    live.settle()
+    live.clock.advance(seconds=2)  # inside the next window's overlap with this one
+
+    live.submit_form("ebook", {"email": "back@acme.test"}, page="/site/ebook")
+    live.settle()
+
+    _, activity, _ = live.store.contact_history("back@acme.test")
+    forms = sorted(a.details.get("form_name") for a in activity)
+    assert live.hubspot_contact("back@acme.test")["lifecyclestage"] == "marketingqualifiedlead"
+    assert forms == ["Blog subscription", "Ebook download"]
