@@ -48,9 +48,9 @@ COUNTED = {
 
 @dataclass(frozen=True, slots=True)
 class WindowRead:
-    activities: list[Activity]
+    activities: list[Activity]  # to store: what the window read, less what is stored
     cursor: tuple[str, str] | None  # coverage to save with the verdicts, if the read moved it
-    read_alone: list[str]  # contacts whose whole history was read one by one
+    facts: frozenset[tuple[ActivityKind, str]] = frozenset()  # all the window read
 
 
 class ActivityWindow:
@@ -65,7 +65,7 @@ class ActivityWindow:
         ids = [c.id for c in contacts]
         covered = self.coverage()
         if covered is None or self.clock() - covered > MAX_GAP:
-            return WindowRead(self.gateway.activities_of(ids), None, ids)
+            return WindowRead(self.gateway.activities_of(ids), None)
         read = self.gateway.recent_activities(covered - OVERLAP)
         newest = max((a.occurred_at for a in read), default=covered)
         found = [a for a in read if (a.kind, a.source_id) not in self._stored]
@@ -74,11 +74,12 @@ class ActivityWindow:
         if alone:
             found += self.gateway.activities_of(alone)
         cursor = (CURSOR, newest.isoformat()) if newest > covered else None
-        return WindowRead(found, cursor, alone)
+        return WindowRead(found, cursor, frozenset((a.kind, a.source_id) for a in read))
 
     def committed(self, read: WindowRead) -> None:
-        """The caller stored `read` (and moved coverage with it)."""
-        self._stored = frozenset((a.kind, a.source_id) for a in read.activities)
+        """The caller stored `read` (and moved coverage with it): every fact the window
+        returned is stored now, the ones it skipped as stored before included."""
+        self._stored = read.facts
 
     def _held(self, ids: Sequence[str], found: Sequence[Activity]) -> Counter:
         """(contact, kind) -> how many activities leadflow will hold once `found` is stored."""

@@ -147,7 +147,7 @@ class InboxWorker:
 
     def _refresh(self, ids: list[str], plan: Triage) -> RefreshOutcome:
         """Read `ids` from HubSpot and judge them; contacts HubSpot no longer has are forgotten."""
-        live, gone, read = [], [], WindowRead([], None, [])
+        live, gone, read = [], [], WindowRead([], None)
         if ids:
             fresh = self.gateway.read_contacts(ids)
             live = [c for c in fresh.contacts if not c.archived]
