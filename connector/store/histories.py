@@ -21,17 +21,13 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import Connection, Select, String, Text, func, select, type_coerce
+from sqlalchemy import Connection, Select, String, Text, select, type_coerce
 
 from connector.domain import Activity, Contact
 from connector.store.contacts import ACTIVITY_KINDS
 from connector.store.tables import activities, contacts
 
 History = tuple[Contact, list[Activity], datetime | None]
-
-_NUMBERED = select(
-    contacts.c.id, func.row_number().over(order_by=contacts.c.id).label("number")
-).subquery()
 
 
 def _columns(as_text: bool) -> tuple[Select, Select]:
@@ -124,14 +120,16 @@ class HistoryQueries:
 
     def contact_id_cuts(self, size: int) -> list[str]:
         """The first id of each run of `size` contacts in id order (the smallest id
-        first): runs for `contact_histories(start=..., stop=...)`."""
-        query = (
-            select(_NUMBERED.c.id)
-            .where((_NUMBERED.c.number - 1) % size == 0)
-            .order_by(_NUMBERED.c.id)
-        )
+        first): runs for `contact_histories(start=..., stop=...)`. Each cut is found
+        from the one before by skipping `size` ids, not by numbering every id."""
+        first = select(contacts.c.id).order_by(contacts.c.id).limit(1)
+        cuts: list[str] = []
         with self.reading() as connection:
-            return list(connection.execute(query).scalars())
+            cut = connection.execute(first).scalar()
+            while cut is not None:
+                cuts.append(cut)
+                cut = connection.execute(first.where(contacts.c.id > cut).offset(size - 1)).scalar()
+        return cuts
 
 
 def _activities(
