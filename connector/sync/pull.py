@@ -244,7 +244,7 @@ class Puller:
             ReadAhead(changed, CONTACT_PAGES_AHEAD, "sync-contacts") as contacts,
             ReadAhead(activity, name="sync-activities") as activities,
         ):
-            pages = iter(activities)
+            pages = (page for page in activities if page)
             stored_to: datetime | None = state.activities
             for page in contacts:
                 newest = max((c.updated_at for c in page if c.updated_at), default=state.since)
