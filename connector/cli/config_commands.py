@@ -259,7 +259,7 @@ def make_config_commands(
         type=click.IntRange(min=1),
         default=usable_cores(),
         show_default=True,
-        help="Processes that simulate contacts side by side (one per core pays).",
+        help="Worker processes that share the contacts out (one per core is fastest).",
     )
     def simulate_command(candidate_dir: Path, as_json: bool, sample: int, workers: int) -> None:
         """Evaluate every stored contact with a candidate config beside the active
