@@ -97,10 +97,16 @@ class ContactQueries:
             return _stored(row) if row else None
 
     def save_contact(
-        self, connection: Connection, contact: Contact, values: dict, now: datetime
+        self,
+        connection: Connection,
+        contact: Contact,
+        values: dict,
+        now: datetime,
+        new: bool = False,
     ) -> None:
         """Insert or update a contact with what the engine concluded (`values` columns);
-        columns not named keep their stored value."""
+        columns not named keep their stored value. `new`: the caller holds the contact's
+        lock and found it not stored, so it is inserted without trying an update first."""
         row = {
             "email": contact.email,
             "properties": dict(contact.properties),
@@ -110,7 +116,7 @@ class ContactQueries:
             "updated_at": now,
             **values,
         }
-        if not connection.execute(_UPDATE_CONTACT, {CONTACT_ID: contact.id, **row}).rowcount:
+        if new or not connection.execute(_UPDATE_CONTACT, {CONTACT_ID: contact.id, **row}).rowcount:
             connection.execute(_INSERT_CONTACT, {"id": contact.id, **row})
 
     def remember_written(

@@ -7,6 +7,7 @@ for an admin) and `cancelled` (no longer wanted, e.g. the contact left nurture).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -197,6 +198,15 @@ class OutboxQueries:
         values = {"b_contact_id": contact_id, "kinds": list(kinds or ()), "prefix": key_prefix}
         return connection.execute(statement, {**values, "keep": list(keep)}).rowcount
 
+    def pending_effect_keys(
+        self, connection: Connection, contact_ids: Sequence[str]
+    ) -> dict[str, list[str]]:
+        """The keys of these contacts' effects still pending (what a judgment may cancel)."""
+        found: dict[str, list[str]] = defaultdict(list)
+        for contact_id, key in connection.execute(_PENDING_KEYS, {"ids": list(contact_ids)}):
+            found[contact_id].append(key)
+        return found
+
     def list_outbox(
         self, states: Sequence[str], limit: int = 100, contact_id: str | None = None
     ) -> list[QueueItem]:
@@ -267,6 +277,11 @@ _MARK_SENT = (
     )
     .values(state="sent", sent_at=bindparam("now"), error=None, claimed_by=None, claimed_until=None)
     .returning(outbox_effects.c.id)
+)
+
+_PENDING_KEYS = select(outbox_effects.c.contact_id, outbox_effects.c.idempotency_key).where(
+    outbox_effects.c.contact_id.in_(bindparam("ids", expanding=True)),
+    outbox_effects.c.state == "pending",
 )
 
 

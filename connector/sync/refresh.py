@@ -14,7 +14,7 @@ import structlog
 from sqlalchemy import Connection
 
 from connector import failpoints
-from connector.domain import Activity, Contact, Owner, Stage, stage_rank
+from connector.domain import Activity, Contact, Effect, Owner, Stage, stage_rank
 from connector.lifecycle import Evaluation, evaluate
 from connector.store import Store, StoredContact, TransitionRecord
 from connector.workflows import ContactState, FunnelState, PlannedStep, plan
@@ -155,6 +155,8 @@ class Refresher:
                 connection, Stage.LEAD, now - timedelta(days=7)
             ),
         )
+        pending = store.pending_effect_keys(connection, ids)
+        planned_effects: list[Effect] = []
         outcome = RefreshOutcome()
         for contact in contacts:
             known = stored.get(contact.id)
@@ -191,9 +193,13 @@ class Refresher:
             )
             planned = plan(evaluation, state, funnel, config, tid, now)
             keep = [effect.idempotency_key for effect in planned.effects]
+            cancellable = [k for k in pending.get(contact.id, ()) if k not in keep]
             for prefix in planned.cancel_keys_with_prefix:
-                store.cancel_pending_effects(connection, contact.id, key_prefix=prefix, keep=keep)
-            effects = store.plan_effects(connection, planned.effects, now)
+                if any(key.startswith(prefix) for key in cancellable):
+                    store.cancel_pending_effects(
+                        connection, contact.id, key_prefix=prefix, keep=keep
+                    )
+            planned_effects += planned.effects
             owner = planned.assigned_owner or contact.owner_id
             if planned.assigned_owner:
                 funnel = replace(
@@ -216,9 +222,11 @@ class Refresher:
                     "config_version": evaluation.config_version,
                 },
                 now,
+                new=known is None,
             )
-            outcome += RefreshOutcome(1, made, effects)
-        return outcome
+            outcome += RefreshOutcome(1, made, 0)
+        # One insert for the batch's effects: no contact's plan depends on another's rows.
+        return outcome + RefreshOutcome(0, 0, store.plan_effects(connection, planned_effects, now))
 
     def _record_transitions(
         self,
