@@ -199,7 +199,7 @@ def make_config_commands(
     count_contacts: Callable[[], int] | None = None,
     planned_of: Callable[[Sequence[str]], Mapping[str, Planned]] = lambda contact_ids: {},
     funnel: Callable[[datetime], FunnelState] | None = None,
-    contact_runs: Callable[[], ContactRuns] | None = None,
+    contact_runs: Callable[[], ContactRuns | None] | None = None,
 ) -> list[click.Command]:
     """The `config` group (with `validate`), `explain` and `simulate`, to add to the CLI.
 

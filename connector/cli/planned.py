@@ -23,9 +23,13 @@ def stored_contacts(
         yield ContactFacts(*history)
 
 
-def stored_runs(store: Store) -> ContactRuns:
+def stored_runs(store: Store) -> ContactRuns | None:
     """The stored contacts cut into runs of ids; a worker process opens connections
-    of its own rather than share the parent's."""
+    of its own rather than share the parent's. None for a SQLite database in this
+    process's memory, which no other process can open."""
+    url = store.engine.url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return None
 
     def cut(size: int) -> list[partial[Iterator[ContactFacts]]]:
         starts = store.contact_id_cuts(size)

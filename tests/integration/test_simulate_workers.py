@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from connector import store as store_room
 from connector.cli.planned import stored_contacts, stored_funnel, stored_planned, stored_runs
 from connector.cli.simulation_workers import SimulationJob, simulation_runner
 from connector.domain import Activity, ActivityKind, Contact
+from connector.store import Store
 from connector.workflows import load_config
 from tests.live import SHIPPED_CONFIG
 
@@ -65,3 +67,18 @@ def test_it_reports_alike_from_workers_reading_runs_of_the_store(store, candidat
     assert shared == alone
     assert shared_effects == alone_effects
     assert shared_effects["contacts_planned"] == 2
+
+
+def test_it_simulates_a_database_in_memory_in_one_process() -> None:
+    # A worker could not open this process's in-memory database: it would read nothing.
+    store = Store.from_url("sqlite://")
+    store_room.upgrade(store.engine)
+    with store.writing() as connection:
+        for n in range(3):
+            contact = Contact(str(600 + n), {"email": f"{n}@x.test"}, NOW)
+            store.save_contact(connection, contact, {}, NOW)
+    config = load_config(SHIPPED_CONFIG)
+    job = SimulationJob(config, config, NOW, stored_funnel(store, NOW))
+    with simulation_runner(job, stored_contacts(store), stored_runs(store), 2, run_size=1) as run:
+        report, _ = run(lambda done: None)
+    assert report.contacts == 3
