@@ -60,3 +60,16 @@ def test_effects_hubspot_refuses_are_parked_listed_and_retried(live):
     assert retried.stdout == "requeued 2 effects\n"
     assert live.store.outbox_depth() == {"pending": 2}
     assert connector(live, "inbox").stdout == "inbox: empty; nothing in the listed states\n"
+
+
+def test_sync_sends_what_it_planned_and_says_so(live):
+    live.submit_form("contact", DECISION_MAKER, page="/site/contact")
+
+    synced = connector(live, "sync")
+
+    contact = live.hubspot_contact("dm@bigco.test", "leadflow_score")
+    assert synced.returncode == 0, synced.stderr
+    assert synced.stdout.startswith("synced 1 contacts: 1 stage changes")
+    assert synced.stdout.rstrip().endswith("sent 2 effects")  # the write-back and the task
+    assert contact["leadflow_score"]
+    assert len(live.hubspot_tasks()) == 1
