@@ -27,8 +27,9 @@ Targets: calls <= 1.05x the minimum, zero 429s, wall <= 1.15x the bound,
 every contact stored and written back once.
 
 `--backfill N` measures memory instead: `connector sandbox --contacts N` and
-`connector sync --full` as two processes, the connector's peak RSS (target
-< 300 MB) from its rusage, and its RSS over time (it must not grow with N).
+`connector sync --full` (which also sends what it plans) as two processes, the
+connector's peak RSS (target < 300 MB) from its rusage, and its RSS over time
+(it must not grow with N).
 
     .venv/bin/python benchmarks/sync.py                      # 20,000 contacts, SQLite
     .venv/bin/python benchmarks/sync.py --quick              # 2,000 contacts

@@ -38,9 +38,9 @@ def sync(context: CliContext, full: bool, no_dispatch: bool) -> None:
         sent = ""
     else:
         connector.prepare_portal()
-        with alongside(connector.dispatcher):
+        with alongside(connector.dispatcher) as beside:
             outcome = _pull(connector, full)
-        sent = f", sent {connector.dispatch_due()} effects"
+        sent = f", sent {beside.sent + connector.dispatch_due()} effects"
     judged = outcome.judged
     click.echo(
         f"synced {outcome.contacts} contacts: {judged.transitions} stage changes, "

@@ -296,10 +296,13 @@ ALONGSIDE_TICK_SECONDS = 0.5
 
 
 @contextmanager
-def alongside(dispatcher: Dispatcher, tick: float = ALONGSIDE_TICK_SECONDS) -> Iterator[None]:
+def alongside(
+    dispatcher: Dispatcher, tick: float = ALONGSIDE_TICK_SECONDS
+) -> Iterator[DispatchOutcome]:
     """Send due effects in a thread while the block runs (a sync pass), by whole batches,
     so the pass's write-backs and tasks reach HubSpot while it reads; the caller sends
-    what is left (the last partial batches) after the block.
+    what is left (the last partial batches) after the block. Yields the thread's running
+    totals (sent, deferred, parked, dropped).
 
     1. Claim and send whole batches until none is due, then wait `tick` and look again.
     2. A pause (daily limit, credentials, 429) or an error stops the thread: the caller's
@@ -307,11 +310,16 @@ def alongside(dispatcher: Dispatcher, tick: float = ALONGSIDE_TICK_SECONDS) -> I
     3. Leaving the block stops the thread once its current claim is sent.
     """
     stop = threading.Event()
+    total = DispatchOutcome()
 
     def send() -> None:
         try:
             while not stop.is_set():
                 outcome = dispatcher.run_once(whole_batches=True)
+                total.sent += outcome.sent
+                total.deferred += outcome.deferred
+                total.parked += outcome.parked
+                total.dropped += outcome.dropped
                 if outcome.paused_until:
                     return
                 if not (outcome.sent + outcome.deferred + outcome.parked + outcome.dropped):
@@ -322,7 +330,7 @@ def alongside(dispatcher: Dispatcher, tick: float = ALONGSIDE_TICK_SECONDS) -> I
     thread = threading.Thread(target=send, name="dispatch-alongside", daemon=True)
     thread.start()
     try:
-        yield
+        yield total
     finally:
         stop.set()
         thread.join()
