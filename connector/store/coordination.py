@@ -38,24 +38,20 @@ class CoordinationQueries:
 
         A conditional update wins only if the lease is free, expired or already
         ours; a first-ever lease is created by an insert that ignores a racer's row.
+        The racer may be another thread of the same holder (a job and the lease
+        renewal starting together), so a lost insert tries the update once more.
         """
+        take = (
+            update(leases)
+            .where(leases.c.name == name, or_(leases.c.holder == holder, leases.c.expires_at < now))
+            .values(holder=holder, expires_at=now + ttl)
+        )
+        row = {"name": name, "holder": holder, "expires_at": now + ttl}
         with self.writing() as connection:
-            taken = connection.execute(
-                update(leases)
-                .where(
-                    leases.c.name == name, or_(leases.c.holder == holder, leases.c.expires_at < now)
-                )
-                .values(holder=holder, expires_at=now + ttl)
-            ).rowcount
-            if taken:
-                return True
             return bool(
-                insert_new(
-                    connection,
-                    leases,
-                    [{"name": name, "holder": holder, "expires_at": now + ttl}],
-                    ["name"],
-                )
+                connection.execute(take).rowcount
+                or insert_new(connection, leases, [row], ["name"])
+                or connection.execute(take).rowcount
             )
 
     def release_lease(self, name: str, holder: str) -> None:

@@ -1,6 +1,9 @@
 """Leases, job slots and cursors keep replicas from doing the same work twice."""
 
+import threading
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 TTL = timedelta(seconds=30)
@@ -12,6 +15,33 @@ def test_it_gives_a_lease_to_one_holder_until_it_expires(store):
     assert store.acquire_lease("scheduler", "a", NOW + timedelta(seconds=20), TTL)  # renewal
     assert not store.acquire_lease("scheduler", "b", NOW + timedelta(seconds=40), TTL)
     assert store.acquire_lease("scheduler", "b", NOW + timedelta(seconds=51), TTL)
+
+
+@pytest.mark.parametrize(
+    ("holders", "winners"),
+    [
+        # two threads of one replica (a job and the lease renewal): both lead
+        (("a", "a"), 2),
+        # two replicas: one leads
+        (("a", "b"), 1),
+    ],
+)
+def test_a_first_lease_taken_at_once_goes_to_one_holder(store, holders, winners):
+    for attempt in range(20):
+        name, start = f"race-{attempt}", threading.Barrier(len(holders))
+        won: list[str] = []
+
+        def take(holder: str, name=name, start=start, won=won) -> None:
+            start.wait()
+            if store.acquire_lease(name, holder, NOW, TTL):
+                won.append(holder)
+
+        threads = [threading.Thread(target=take, args=(h,)) for h in holders]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(won) == winners, f"attempt {attempt}: {won}"
 
 
 def test_it_frees_a_released_lease_at_once(store):
