@@ -4,6 +4,7 @@ and never writes to HubSpot what HubSpot already holds."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 
 import pytest
 
@@ -104,3 +105,30 @@ def test_a_first_pass_looks_up_no_recipient_and_keeps_every_email_event(store):
     assert outcome.contacts == 300
     assert look_ups == 0
     assert held == sent_to  # every demo email event is one leadflow scores
+
+
+def test_an_email_event_of_a_contact_changed_after_the_window_is_looked_up_and_judged(store):
+    """The contact changes once the pass has fixed its window, so the walk never meets it:
+    its email events wait in vain and are read again, with a look-up, at the walk's end."""
+    with live_connector(store, Clock(), contacts=40, webhook_url=None) as live:
+        with live.hub.state.lock:
+            address = next(e.recipient for e in live.hub.state.email_events.scan())
+        contact_id = live.hubspot_contact(address)["hs_object_id"]
+        changed: list[str] = []
+
+        def change_it_once_the_window_is_fixed() -> datetime:
+            now = live.clock()
+            if not changed:
+                live.clock.advance(minutes=1)
+                live.hubspot_update(contact_id, jobtitle="CMO")
+                changed.append(contact_id)
+            return now
+
+        live.connector.puller.clock = change_it_once_the_window_is_fixed
+        outcome = live.connector.puller.run()
+
+        look_ups = live.hub.request_log.count("POST", "/crm/v3/objects/contacts/batch/read")
+        _, history, _ = live.store.contact_history(contact_id)
+    assert outcome.contacts == 40
+    assert look_ups >= 1
+    assert any(a.source_id.startswith("email:") for a in history)
