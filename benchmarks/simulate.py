@@ -15,7 +15,9 @@ stores it. Filling is timed apart. Then, on that store:
    which turns the demo's cold leads into MQLs (`--json`, so nothing is drawn).
 
 Prints contacts/s of each and the simulate time for 1,000,000 contacts
-(measured, or projected from a smaller store), with the store read's share.
+(measured, or projected from a smaller store), with the store read's share,
+and simulate's CPU time: its share of the cores says how much of the machine
+it had, which other developers' work on a shared machine lowers.
 
     .venv/bin/python benchmarks/simulate.py                      # 1,000,000 contacts
     .venv/bin/python benchmarks/simulate.py --quick              # 20,000 contacts
@@ -29,6 +31,7 @@ import contextlib
 import io
 import json
 import os
+import resource
 import shutil
 import tempfile
 import time
@@ -171,8 +174,16 @@ def timed_read(store: Store) -> tuple[int, float]:
     return seen, time.perf_counter() - started
 
 
-def timed_simulate(store: Store, candidate: Path, workers: int | None) -> tuple[dict, float]:
-    """The CLI's simulate command over the store; (its JSON report, seconds)."""
+def cpu_seconds() -> float:
+    """CPU time of this process and of its children that have ended (the workers)."""
+    return sum(
+        usage.ru_utime + usage.ru_stime
+        for usage in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    )
+
+
+def timed_simulate(store: Store, candidate: Path, workers: int | None) -> tuple[dict, float, float]:
+    """The CLI's simulate command over the store; (its JSON report, seconds, CPU seconds)."""
 
     commands = make_config_commands(
         lambda: stored_contacts(store),
@@ -186,7 +197,7 @@ def timed_simulate(store: Store, candidate: Path, workers: int | None) -> tuple[
     )
     simulate = next(command for command in commands if command.name == "simulate")
     out = io.StringIO()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     with contextlib.redirect_stdout(out):
         simulate.main(
             [
@@ -197,7 +208,7 @@ def timed_simulate(store: Store, candidate: Path, workers: int | None) -> tuple[
             ],
             standalone_mode=False,
         )
-    return json.loads(out.getvalue()), time.perf_counter() - started
+    return json.loads(out.getvalue()), time.perf_counter() - started, cpu_seconds() - cpu
 
 
 def open_store(path: Path, count: int) -> Store:
@@ -237,7 +248,7 @@ def main() -> None:
         try:
             read, read_seconds = timed_read(store)
             candidate = candidate_config(Path(tmp) / "candidate")
-            report, seconds = timed_simulate(store, candidate, args.workers)
+            report, seconds, cpu = timed_simulate(store, candidate, args.workers)
         finally:
             store.close()
     rate, read_rate = report["contacts"] / seconds, read / read_seconds
@@ -248,6 +259,12 @@ def main() -> None:
         f"simulate:    {report['contacts']:,} contacts in {seconds:.1f} s ({rate:,.0f} contacts/s;"
         f" {report['changed']:,} would change stage) with {workers} worker process(es); "
         f"the store read alone, in one process, takes {read_seconds / seconds:.0%} of that"
+    )
+    cores = usable_cores()
+    print(
+        f"simulate CPU: {cpu:.1f} s ({cpu / report['contacts'] * 1e6:.0f} us a contact), "
+        f"{cpu / (seconds * cores):.0%} of the {cores} cores while it ran (other processes "
+        "on a shared machine take the rest)"
     )
     label = "measured" if report["contacts"] == GOAL_CONTACTS else "projected"
     print(
