@@ -129,9 +129,7 @@ class Connector:
         while True:
             outcome = self.dispatcher.run_once()
             total += outcome.sent
-            if outcome.paused_until or not (
-                outcome.sent + outcome.deferred + outcome.parked + outcome.dropped
-            ):
+            if outcome.paused_until or not outcome.handled:
                 return total
 
     def decay_refresh(self) -> int:

@@ -61,6 +61,17 @@ class DispatchOutcome:
     paused_until: datetime | None = None
     errors: list[str] = field(default_factory=list)
 
+    @property
+    def handled(self) -> int:
+        """Effects this pass settled one way or another: 0 means nothing was due."""
+        return self.sent + self.deferred + self.parked + self.dropped
+
+    def add(self, other: DispatchOutcome) -> None:
+        self.sent += other.sent
+        self.deferred += other.deferred
+        self.parked += other.parked
+        self.dropped += other.dropped
+
 
 class Paused(Exception):
     """HubSpot cannot take any call until `until`; stop this pass."""
@@ -316,13 +327,10 @@ def alongside(
         try:
             while not stop.is_set():
                 outcome = dispatcher.run_once(whole_batches=True)
-                total.sent += outcome.sent
-                total.deferred += outcome.deferred
-                total.parked += outcome.parked
-                total.dropped += outcome.dropped
+                total.add(outcome)
                 if outcome.paused_until:
                     return
-                if not (outcome.sent + outcome.deferred + outcome.parked + outcome.dropped):
+                if not outcome.handled:
                     stop.wait(tick)
         except Exception:  # the caller's own dispatch meets it again, in its thread
             log.exception("outbox.alongside_failed")
