@@ -24,17 +24,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from connector.lifecycle import ContactFacts, SimulationReport, combine, simulate
-from connector.workflows import Config, EffectCounts, EffectForecast, FunnelState, Planned
+from connector.workflows import (
+    Config,
+    EffectCounts,
+    EffectForecast,
+    FunnelState,
+    Planned,
+    nothing_planned,
+)
 
 RUN = 5_000
 
 Loader = Callable[[], Iterable[ContactFacts]]
 Progress = Callable[[int], None]
 Outcome = tuple[SimulationReport, EffectForecast]
-
-
-def _nothing_planned(contact_ids: Sequence[str]) -> Mapping[str, Planned]:
-    return {}
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,7 @@ class SimulationJob:
     candidate: Config
     now: datetime
     funnel: FunnelState
-    planned_of: Callable[[Sequence[str]], Mapping[str, Planned]] = field(default=_nothing_planned)
+    planned_of: Callable[[Sequence[str]], Mapping[str, Planned]] = field(default=nothing_planned)
     sample_size: int = 20
 
     def forecast(self) -> EffectForecast:

@@ -14,7 +14,7 @@ from connector.workflows.config.loader import (
 )
 from connector.workflows.config.reloader import ConfigReloader
 from connector.workflows.config.source import ConfigError, Problem
-from connector.workflows.forecast import EffectCounts, EffectForecast, Planned
+from connector.workflows.forecast import EffectCounts, EffectForecast, Planned, nothing_planned
 from connector.workflows.planner import ContactState, FunnelState, Plan, PlannedStep, plan
 
 __all__ = [
@@ -37,5 +37,6 @@ __all__ = [
     "Plan",
     "Planned",
     "PlannedStep",
+    "nothing_planned",
     "plan",
 ]

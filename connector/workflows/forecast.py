@@ -99,7 +99,8 @@ class EffectCounts:
         }
 
 
-def _nothing_planned(contact_ids: Sequence[str]) -> Mapping[str, Planned]:
+def nothing_planned(contact_ids: Sequence[str]) -> Mapping[str, Planned]:
+    """What the outbox holds for contacts, when no store is asked: nothing."""
     return {}
 
 
@@ -141,7 +142,7 @@ class EffectForecast:
     candidate: Config
     funnel: FunnelState
     now: datetime
-    planned_of: Callable[[Sequence[str]], Mapping[str, Planned]] = _nothing_planned
+    planned_of: Callable[[Sequence[str]], Mapping[str, Planned]] = nothing_planned
     batch: int = 500
     contacts: int = 0
     before: EffectCounts = field(default_factory=EffectCounts)
