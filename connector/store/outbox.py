@@ -128,8 +128,7 @@ class OutboxQueries:
             for effect_id, contact_id, properties in sent:  # claim order: later writes win
                 if effect_id in owned:
                     written.setdefault(contact_id, {}).update(properties)
-            for contact_id, properties in written.items():
-                self.remember_written(connection, contact_id, properties)
+            self.remember_written(connection, written)
         return len(owned)
 
     def defer_effect(

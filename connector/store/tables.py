@@ -77,6 +77,7 @@ contacts = Table(
     Column("config_version", String(32)),
     Column("written_properties", JSON, comment="what leadflow last wrote to HubSpot"),
     Column("updated_at", UTC_TIME, nullable=False),
+    Index("ix_contacts_stage_owner", "stage", "owner_id"),
 )
 
 activities = Table(
@@ -117,6 +118,13 @@ transitions = Table(
         "ix_transitions_advance_time",
         "at",
         "contact_id",
+        postgresql_where=text("kind = 'advance'"),
+        sqlite_where=text("kind = 'advance'"),
+    ),
+    Index(
+        "ix_transitions_advance_entries",
+        "to_stage",
+        "at",
         postgresql_where=text("kind = 'advance'"),
         sqlite_where=text("kind = 'advance'"),
     ),

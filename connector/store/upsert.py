@@ -1,4 +1,5 @@
-"""INSERT that ignores rows whose unique key already exists, on SQLite and PostgreSQL."""
+"""INSERTs that skip or update rows whose unique key already exists, on SQLite and
+PostgreSQL, as one statement for many rows."""
 
 from __future__ import annotations
 
@@ -33,18 +34,43 @@ def insert_new(
     """
     if not rows:
         return []
+    return list(_execute(connection, table, rows, tuple(unique), update=False))
+
+
+def upsert(connection: Connection, table: Table, rows: Sequence[dict], key: str) -> None:
+    """Insert `rows`; where `key` is already stored, update only the columns a row names.
+
+    Every row names the same columns; a key given twice keeps its last row (one
+    statement may not change a row twice).
+    """
+    if rows:
+        _execute(connection, table, list({row[key]: row for row in rows}.values()), (key,), True)
+
+
+def _execute(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[dict],
+    unique: tuple[str, ...],
+    update: bool,
+):
     postgres = connection.dialect.name == "postgresql"
-    statement = _statement(table, tuple(rows[0]), tuple(unique), postgres)
+    statement = _statement(table, tuple(rows[0]), unique, postgres, update)
     if postgres:
-        return list(connection.execute(statement, {"rows": _as_json(rows)}))
-    return list(connection.execute(statement, list(rows)))
+        return connection.execute(statement, {"rows": _as_json(rows)})
+    return connection.execute(statement, list(rows))
 
 
 @lru_cache(maxsize=64)
-def _statement(table: Table, names: tuple[str, ...], unique: tuple[str, ...], postgres: bool):
+def _statement(
+    table: Table, names: tuple[str, ...], unique: tuple[str, ...], postgres: bool, update: bool
+):
     """One statement per table and set of columns, built once (building costs more than
     a one-row insert)."""
     insert = _from_json_rows(table, names) if postgres else sqlite.insert(table)
+    if update:
+        changed = {name: insert.excluded[name] for name in names if name not in unique}
+        return insert.on_conflict_do_update(index_elements=list(unique), set_=changed)
     return insert.on_conflict_do_nothing(index_elements=list(unique)).returning(
         *(table.c[name] for name in unique)
     )

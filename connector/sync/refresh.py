@@ -157,7 +157,8 @@ class Refresher:
         )
         pending = store.pending_effect_keys(connection, ids)
         planned_effects: list[Effect] = []
-        outcome = RefreshOutcome()
+        moves: list[TransitionRecord] = []
+        judged: list[tuple[Contact, dict]] = []
         for contact in contacts:
             known = stored.get(contact.id)
             evaluation = evaluate(
@@ -168,7 +169,7 @@ class Refresher:
                 recycled_at=known.recycled_at if known else None,
             )
             episode = episodes.get(contact.id, 0)
-            made = self._record_transitions(connection, contact, known, evaluation, episode, now)
+            moves += _transitions(contact, known, evaluation, episode, now)
             if evaluation.newly_recycled:
                 episode += 1
             state = ContactState(
@@ -206,86 +207,87 @@ class Refresher:
                     funnel,
                     assignments={**funnel.assignments, owner: funnel.assignments.get(owner, 0) + 1},
                 )
-            store.save_contact(
-                connection,
-                contact,
-                {
-                    "owner_id": owner,
-                    "stage": evaluation.stage,
-                    "fit_score": evaluation.fit,
-                    "engagement_score": evaluation.engagement,
-                    "score": evaluation.score,
-                    "model": evaluation.model,
-                    "persona": evaluation.persona,
-                    "recycled_at": evaluation.recycled_at if evaluation.recycled else None,
-                    "evaluated_at": now,
-                    "config_version": evaluation.config_version,
-                },
-                now,
-                new=known is None,
+            judged.append(
+                (
+                    contact,
+                    {
+                        "owner_id": owner,
+                        "stage": evaluation.stage,
+                        "fit_score": evaluation.fit,
+                        "engagement_score": evaluation.engagement,
+                        "score": evaluation.score,
+                        "model": evaluation.model,
+                        "persona": evaluation.persona,
+                        "recycled_at": evaluation.recycled_at if evaluation.recycled else None,
+                        "evaluated_at": now,
+                        "config_version": evaluation.config_version,
+                    },
+                )
             )
-            outcome += RefreshOutcome(1, made, 0)
-        # One insert for the batch's effects: no contact's plan depends on another's rows.
-        return outcome + RefreshOutcome(0, 0, store.plan_effects(connection, planned_effects, now))
+        # Written per batch: no contact's plan depends on another's rows (the funnel
+        # counts, read before the loop, follow the batch's assignments in memory).
+        store.save_contacts(connection, judged, now)
+        return RefreshOutcome(
+            len(contacts),
+            store.record_transitions(connection, moves),
+            store.plan_effects(connection, planned_effects, now),
+        )
 
-    def _record_transitions(
-        self,
-        connection: Connection,
-        contact: Contact,
-        known: StoredContact | None,
-        evaluation: Evaluation,
-        episode: int,
-        now: datetime,
-    ) -> int:
-        """Record the engine's transition, a recycle, or a move a person made in HubSpot."""
-        records = []
-        if evaluation.transition is not None:
-            move = evaluation.transition
-            records.append(
-                TransitionRecord(
-                    transition_id(contact.id, move.to_stage, episode),
-                    contact.id,
-                    move.from_stage,
-                    move.to_stage,
-                    "advance",
-                    move.at if known else _earned_at(contact, evaluation, move.to_stage, move.at),
-                    reasons_record(evaluation),
-                    evaluation.config_version,
-                )
+
+def _transitions(
+    contact: Contact,
+    known: StoredContact | None,
+    evaluation: Evaluation,
+    episode: int,
+    now: datetime,
+) -> list[TransitionRecord]:
+    """The engine's transition, a recycle, or a move a person made in HubSpot."""
+    records = []
+    if evaluation.transition is not None:
+        move = evaluation.transition
+        records.append(
+            TransitionRecord(
+                transition_id(contact.id, move.to_stage, episode),
+                contact.id,
+                move.from_stage,
+                move.to_stage,
+                "advance",
+                move.at if known else _earned_at(contact, evaluation, move.to_stage, move.at),
+                reasons_record(evaluation),
+                evaluation.config_version,
             )
-        elif contact.stage and stage_rank(contact.stage) > stage_rank(
-            known.stage if known else None
-        ):
-            records.append(
-                TransitionRecord(
-                    transition_id(contact.id, contact.stage, episode),
-                    contact.id,
-                    known.stage if known else None,
-                    contact.stage,
-                    "advance",
-                    _observed_at(contact, contact.stage, now),
-                    [
-                        {
-                            "rule_id": "hubspot",
-                            "label": "Set in HubSpot",
-                            "points": 0,
-                            "evidence": [],
-                        }
-                    ],
-                    evaluation.config_version,
-                )
+        )
+    elif contact.stage and stage_rank(contact.stage) > stage_rank(known.stage if known else None):
+        records.append(
+            TransitionRecord(
+                transition_id(contact.id, contact.stage, episode),
+                contact.id,
+                known.stage if known else None,
+                contact.stage,
+                "advance",
+                _observed_at(contact, contact.stage, now),
+                [
+                    {
+                        "rule_id": "hubspot",
+                        "label": "Set in HubSpot",
+                        "points": 0,
+                        "evidence": [],
+                    }
+                ],
+                evaluation.config_version,
             )
-        if evaluation.newly_recycled:
-            records.append(
-                TransitionRecord(
-                    transition_id(contact.id, "recycle", episode + 1),
-                    contact.id,
-                    evaluation.stage,
-                    evaluation.stage or "",
-                    "recycle",
-                    now,
-                    reasons_record(evaluation),
-                    evaluation.config_version,
-                )
+        )
+    if evaluation.newly_recycled:
+        records.append(
+            TransitionRecord(
+                transition_id(contact.id, "recycle", episode + 1),
+                contact.id,
+                evaluation.stage,
+                evaluation.stage or "",
+                "recycle",
+                now,
+                reasons_record(evaluation),
+                evaluation.config_version,
             )
-        return sum(self.store.record_transition(connection, r) for r in records)
+        )
+    return records

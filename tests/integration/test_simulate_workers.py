@@ -43,7 +43,7 @@ def test_it_reports_alike_from_workers_reading_runs_of_the_store(store, candidat
         for n in range(7):
             contact_id = str(500 + n)
             properties = {"email": f"{n}@x.test", "lifecyclestage": "lead"}
-            store.save_contact(connection, Contact(contact_id, properties, NOW), {}, NOW)
+            store.save_contacts(connection, [(Contact(contact_id, properties, NOW), {})], NOW)
             store.save_activities(connection, [ebook(contact_id, (10, 120, 300)[n % 3])])
     active = load_config(SHIPPED_CONFIG)
     job = SimulationJob(
@@ -76,7 +76,7 @@ def test_it_simulates_a_database_in_memory_in_one_process() -> None:
     with store.writing() as connection:
         for n in range(3):
             contact = Contact(str(600 + n), {"email": f"{n}@x.test"}, NOW)
-            store.save_contact(connection, contact, {}, NOW)
+            store.save_contacts(connection, [(contact, {})], NOW)
     config = load_config(SHIPPED_CONFIG)
     job = SimulationJob(config, config, NOW, stored_funnel(store, NOW))
     with simulation_runner(job, stored_contacts(store), stored_runs(store), 2, run_size=1) as run:

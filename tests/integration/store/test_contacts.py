@@ -37,11 +37,15 @@ def test_it_keeps_each_activity_once_and_reads_it_back_oldest_first(store):
 
 def test_it_inserts_then_updates_a_contact_and_finds_it_by_id_or_email(store):
     with store.writing() as connection:
-        store.save_contact(connection, jane(), {"stage": "lead", "score": 12.5}, NOW)
-        store.save_contact(
+        store.save_contacts(connection, [(jane(), {"stage": "lead", "score": 12.5})], NOW)
+        store.save_contacts(
             connection,
-            jane(hs_analytics_source="ORGANIC_SEARCH"),
-            {"stage": "marketingqualifiedlead", "score": 40.0},
+            [
+                (
+                    jane(hs_analytics_source="ORGANIC_SEARCH"),
+                    {"stage": "marketingqualifiedlead", "score": 40.0},
+                )
+            ],
             NOW,
         )
     by_email = store.find_contact("jane@example.com")
@@ -52,13 +56,42 @@ def test_it_inserts_then_updates_a_contact_and_finds_it_by_id_or_email(store):
 
 def test_it_keeps_what_a_save_does_not_name(store):
     with store.writing() as connection:
-        store.save_contact(connection, jane(), {"stage": "lead", "persona": "buyer"}, NOW)
-        store.remember_written(connection, "101", {"leadflow_score": "12"})
-        store.remember_written(connection, "101", {"lifecyclestage": "lead"})
-        store.save_contact(connection, jane(), {"score": 30.0}, NOW)
+        store.save_contacts(connection, [(jane(), {"stage": "lead", "persona": "buyer"})], NOW)
+        store.remember_written(connection, {"101": {"leadflow_score": "12"}})
+        store.remember_written(connection, {"101": {"lifecyclestage": "lead"}})
+        store.save_contacts(connection, [(jane(), {"score": 30.0})], NOW)
     saved = store.find_contact("101")
     assert (saved.stage, saved.persona, saved.score) == ("lead", "buyer", 30.0)
     assert saved.written_properties == {"leadflow_score": "12", "lifecyclestage": "lead"}
+
+
+def test_it_saves_a_batch_of_new_and_stored_contacts_in_one_go(store):
+    with store.writing() as connection:
+        store.save_contacts(connection, [(jane(), {"stage": "lead", "persona": "buyer"})], NOW)
+        store.save_contacts(
+            connection,
+            [
+                (jane(), {"stage": "marketingqualifiedlead", "score": 1.0}),
+                (
+                    Contact("102", {"email": "max@example.com"}, NOW),
+                    {"stage": "lead", "score": 2.0},
+                ),
+                (jane(), {"stage": "salesqualifiedlead", "score": 3.0}),
+            ],
+            NOW,
+        )
+        store.remember_written(
+            connection, {"101": {"leadflow_score": "3"}, "999": {"leadflow_score": "1"}}
+        )
+    jane_saved, max_saved = store.find_contact("101"), store.find_contact("102")
+    assert (jane_saved.stage, jane_saved.score, jane_saved.persona) == (
+        "salesqualifiedlead",
+        3.0,
+        "buyer",
+    )
+    assert jane_saved.written_properties == {"leadflow_score": "3"}
+    assert (max_saved.stage, max_saved.score, max_saved.written_properties) == ("lead", 2.0, {})
+    assert store.find_contact("999") is None
 
 
 def test_it_records_a_transition_once(store):
@@ -73,18 +106,18 @@ def test_it_records_a_transition_once(store):
         "v1",
     )
     with store.writing() as connection:
-        assert store.record_transition(connection, record)
-        assert not store.record_transition(connection, record)
+        assert store.record_transitions(connection, [record]) == 1
+        assert store.record_transitions(connection, [record, record]) == 0
     assert store.transitions_of("101") == [record]
 
 
 def test_it_forgets_a_privacy_deletion_entirely_and_cancels_its_effects(store):
     with store.writing() as connection:
-        store.save_contact(connection, jane(), {"stage": "lead"}, NOW)
+        store.save_contacts(connection, [(jane(), {"stage": "lead"})], NOW)
         store.save_activities(connection, [view("101", 1, 1)])
-        store.record_transition(
+        store.record_transitions(
             connection,
-            TransitionRecord("t:101:lead:0", "101", None, "lead", "advance", NOW, [], "v1"),
+            [TransitionRecord("t:101:lead:0", "101", None, "lead", "advance", NOW, [], "v1")],
         )
         store.plan_effects(
             connection,
@@ -104,10 +137,10 @@ def test_it_forgets_a_privacy_deletion_entirely_and_cancels_its_effects(store):
 
 def test_it_keeps_the_history_of_a_plain_deletion(store):
     with store.writing() as connection:
-        store.save_contact(connection, jane(), {"stage": "lead"}, NOW)
-        store.record_transition(
+        store.save_contacts(connection, [(jane(), {"stage": "lead"})], NOW)
+        store.record_transitions(
             connection,
-            TransitionRecord("t:101:lead:0", "101", None, "lead", "advance", NOW, [], "v1"),
+            [TransitionRecord("t:101:lead:0", "101", None, "lead", "advance", NOW, [], "v1")],
         )
         store.forget_contact(connection, "101", privacy=False)
     assert store.find_contact("101") is None
@@ -117,12 +150,12 @@ def test_it_keeps_the_history_of_a_plain_deletion(store):
 def test_it_streams_every_contact_with_its_history(store):
     with store.writing() as connection:
         for n in range(5):
-            store.save_contact(
-                connection, Contact(str(200 + n), {"email": f"{n}@x.com"}, NOW), {}, NOW
+            store.save_contacts(
+                connection, [(Contact(str(200 + n), {"email": f"{n}@x.com"}, NOW), {})], NOW
             )
         store.save_activities(connection, [view("203", 1, 3)])
-        store.save_contact(
-            connection, Contact("205", {"email": "r@x.com"}, NOW), {"recycled_at": NOW}, NOW
+        store.save_contacts(
+            connection, [(Contact("205", {"email": "r@x.com"}, NOW), {"recycled_at": NOW})], NOW
         )
     streamed = list(store.contact_histories(batch=2))
     assert [contact.id for contact, _, _ in streamed] == ["200", "201", "202", "203", "204", "205"]
@@ -139,9 +172,9 @@ def test_it_streams_every_contact_with_its_history(store):
 
 def test_it_finds_contacts_with_new_activity_not_judged_since_a_time(store):
     with store.writing() as connection:
-        store.save_contact(connection, Contact("1", {}, NOW), {"evaluated_at": NOW}, NOW)
-        store.save_contact(
-            connection, Contact("2", {}, NOW), {"evaluated_at": NOW - timedelta(hours=2)}, NOW
+        store.save_contacts(connection, [(Contact("1", {}, NOW), {"evaluated_at": NOW})], NOW)
+        store.save_contacts(
+            connection, [(Contact("2", {}, NOW), {"evaluated_at": NOW - timedelta(hours=2)})], NOW
         )
         store.save_activities(
             connection, [view("1", 1, 0), view("2", 1, 0), view("3", 1, 0), view("4", 1, 9)]

@@ -18,7 +18,7 @@ def fill(store, count: int) -> list[str]:
     with store.writing() as connection:
         for contact_id in ids:
             contact = Contact(contact_id, {"email": f"{contact_id}@x.com"}, NOW)
-            store.save_contact(connection, contact, {}, NOW)
+            store.save_contacts(connection, [(contact, {})], NOW)
             store.save_activities(
                 connection,
                 [

@@ -20,7 +20,7 @@ def save(store: Store, ids: list[str], lock: bool) -> None:
         if lock:
             store.lock_contacts(connection, ids)
         for contact_id in ids:
-            store.save_contact(connection, Contact(contact_id, {}), {"score": 1.0}, NOW)
+            store.save_contacts(connection, [(Contact(contact_id, {}), {"score": 1.0})], NOW)
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
