@@ -76,6 +76,7 @@ class SandboxAnswers:
     tasks: int
     sends: int
     with_property: dict[str, int] = field(default_factory=dict)
+    cpu_seconds: float = 0.0  # the sandbox's CPU time while it answered (after generating)
 
     @property
     def rate_limited(self) -> int:
@@ -104,7 +105,9 @@ def _serve(connection, contacts: int, seed: int, watch: Sequence[str], options: 
             email = Counter(e.type for e in world.email_events.scan())
         counts = WorldCounts(contacts, events, dict(email), time.perf_counter() - started)
         connection.send((hub.base_url, hub.token, hub.client_secret, counts))
+        serving = time.process_time()
         connection.recv()
+        cpu_seconds = time.process_time() - serving
         entries = hub.request_log.entries
         with world.lock:
             live = [r for r in world.contacts.records.values() if not r.archived]
@@ -115,6 +118,7 @@ def _serve(connection, contacts: int, seed: int, watch: Sequence[str], options: 
                 tasks=len(world.tasks.records),
                 sends=len(world.sends),
                 with_property=with_property,
+                cpu_seconds=cpu_seconds,
             )
         connection.send(answers)
 

@@ -89,6 +89,7 @@ class Phase:
     ended: float
     searches: int
     limited: int
+    cpu: float = 0.0  # the connector's CPU seconds in this phase, all its threads
 
     @property
     def floor(self) -> float:
@@ -105,6 +106,7 @@ class Timeline:
     started: float = field(default_factory=time.perf_counter)
     phases: dict[str, Phase] = field(default_factory=dict)
     _counted: tuple[int, int] = (0, 0)
+    _cpu: float = field(default_factory=time.process_time)
 
     def mark(self, name: str) -> None:
         """End part `name` now."""
@@ -115,8 +117,9 @@ class Timeline:
             time.perf_counter() - self.started,
             searches - self._counted[0],
             limited - self._counted[1],
+            time.process_time() - self._cpu,
         )
-        self._counted = (searches, limited)
+        self._counted, self._cpu = (searches, limited), time.process_time()
 
     @property
     def wall(self) -> float:
@@ -257,9 +260,15 @@ def report_pass(result: PassResult) -> None:
     for name, phase in timeline.phases.items():
         print(
             f"  {name:<9} {phase.ended - began:6.1f} s for {phase.searches:,} searches and "
-            f"{phase.limited:,} other calls (at the limits: {phase.floor:.1f} s)"
+            f"{phase.limited:,} other calls (at the limits: {phase.floor:.1f} s); "
+            f"connector CPU {phase.cpu:.1f} s"
         )
         began = phase.ended
+    connector_cpu = sum(phase.cpu for phase in timeline.phases.values())
+    print(
+        f"  CPU: the connector {connector_cpu:.1f} s, the sandbox {answers.cpu_seconds:.1f} s, "
+        f"on {os.cpu_count()} cores"
+    )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak RSS of this process (the connector; the sandbox is apart) {peak_mb:.0f} MB")
     print(
