@@ -88,26 +88,29 @@ class OutboxQueries:
             for r in rows
         ]
 
-    def mark_effect_sent(
-        self, effect_id: int, worker: str, now: datetime, result_id: str | None
-    ) -> bool:
-        """Record HubSpot's acceptance; False if the claim was lost to another worker."""
+    def mark_effects_sent(
+        self, sent: Sequence[tuple[int, str | None]], worker: str, now: datetime
+    ) -> int:
+        """Record HubSpot's acceptance of claimed effects `(effect id, result id)` in one
+        transaction; return how many this worker still owned (a claim lost to another
+        worker is left to it)."""
+        if not sent:
+            return 0
         with self.writing() as connection:
-            return (
+            owned = set(
                 connection.execute(
-                    update(outbox_effects)
-                    .where(queue.owned(outbox_effects, effect_id, worker))
-                    .values(
-                        state="sent",
-                        sent_at=now,
-                        result_id=result_id,
-                        error=None,
-                        claimed_by=None,
-                        claimed_until=None,
-                    )
-                ).rowcount
-                == 1
+                    _MARK_SENT,
+                    {"ids": [effect_id for effect_id, _ in sent], "worker": worker, "now": now},
+                ).scalars()
             )
+            results = [
+                {"b_id": effect_id, "b_result_id": result_id}
+                for effect_id, result_id in sent
+                if effect_id in owned and result_id is not None
+            ]
+            if results:
+                connection.execute(_RESULT_ID, results)
+        return len(owned)
 
     def mark_updates_sent(
         self, sent: Sequence[tuple[int, str, dict[str, str]]], worker: str, now: datetime
@@ -276,6 +279,12 @@ _MARK_SENT = (
     )
     .values(state="sent", sent_at=bindparam("now"), error=None, claimed_by=None, claimed_until=None)
     .returning(outbox_effects.c.id)
+)
+
+_RESULT_ID = (
+    update(outbox_effects)
+    .where(outbox_effects.c.id == bindparam("b_id"))
+    .values(result_id=bindparam("b_result_id"))
 )
 
 _PENDING_KEYS = select(outbox_effects.c.contact_id, outbox_effects.c.idempotency_key).where(

@@ -4,8 +4,10 @@
    write-backs first (they carry the verdict a user waits for), then tasks, then
    emails, so a claim of a batched kind fills its batches.
 2. Property write-backs go 100 contacts per batch call, new tasks 100 per batch
-   call; emails and tasks tried before go one by one. Beside a running sync
-   (`alongside`), only whole batches are claimed; the rest waits for the pass's end.
+   call; emails go one call each, a few at once (HubSpot exempts single sends from
+   its limits), and tasks tried before one by one. What HubSpot accepted is
+   recorded per claim, in one transaction. Beside a running sync (`alongside`),
+   only whole batches are claimed; the rest waits for the pass's end.
 3. An effect claimed `in_doubt` (a worker died mid-send) or tried before (an
    earlier call may have been carried out although it failed, e.g. timed out) is
    reconciled first: a task is looked up by the key stored on it, alone; emails and
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -32,6 +35,7 @@ from connector.domain import EffectKind
 from connector.hubspot import (
     AuthError,
     DailyLimitReached,
+    EmailSend,
     Gateway,
     HubSpotError,
     RateLimited,
@@ -42,7 +46,10 @@ from connector.store import ClaimedEffect, Store
 log = structlog.get_logger(__name__)
 UPDATE_BATCH = 100
 TASK_BATCH = 100
-EMAIL_CLAIM = 100  # emails go one by one: a smaller claim lets write-backs in sooner
+EMAIL_CLAIM = 100  # emails go one call each: a smaller claim lets write-backs in sooner
+# Emails in flight at once: each call mostly waits on HubSpot, so a few overlap that
+# wait with the next calls' work (more only queue up in the same Python process).
+EMAIL_SENDERS = 4
 AUTH_PAUSE = timedelta(minutes=5)
 # (kind, batch size), in the order claims serve them.
 PRIORITY = (
@@ -102,19 +109,23 @@ class Dispatcher:
         failpoints.hit("dispatch.after_claim")
         updates = [e for e in effects if e.kind == EffectKind.UPDATE_CONTACT]
         tasks = [e for e in effects if _fresh_task(e)]
-        singles = [e for e in effects if e.kind != EffectKind.UPDATE_CONTACT and not _fresh_task(e)]
+        emails = [e for e in effects if e.kind == EffectKind.SEND_EMAIL]
+        tried_tasks = [
+            e for e in effects if e.kind == EffectKind.CREATE_TASK and not _fresh_task(e)
+        ]
         done: set[int] = set()
         try:
             for batch, size, send in (
                 (updates, UPDATE_BATCH, self._send_updates),
                 (tasks, TASK_BATCH, self._send_tasks),
+                (emails, EMAIL_CLAIM, self._send_emails),
             ):
                 for start in range(0, len(batch), size):
                     chunk = batch[start : start + size]
                     send(chunk, outcome)
                     done.update(e.id for e in chunk)
-            for effect in singles:
-                self._send_single(effect, outcome)
+            for effect in tried_tasks:
+                self._send_tried_task(effect, outcome)
                 done.add(effect.id)
         except Paused as pause:
             left = [e.id for e in effects if e.id not in done]
@@ -171,10 +182,16 @@ class Dispatcher:
         else:
             outcome.deferred += 1
 
-    def _sent(self, effect: ClaimedEffect, result_id: str | None, outcome: DispatchOutcome) -> None:
+    def _record_sent(
+        self, accepted: Sequence[tuple[ClaimedEffect, str | None]], outcome: DispatchOutcome
+    ) -> None:
+        """Record what HubSpot accepted, with its result ids, in one transaction."""
         failpoints.hit("dispatch.before_mark_sent")
-        if self.store.mark_effect_sent(effect.id, self.worker_id, self.clock(), result_id):
-            outcome.sent += 1
+        outcome.sent += self.store.mark_effects_sent(
+            [(effect.id, result_id) for effect, result_id in accepted],
+            self.worker_id,
+            self.clock(),
+        )
         failpoints.hit("dispatch.after_mark_sent")
 
     def _send_updates(self, chunk: Sequence[ClaimedEffect], outcome: DispatchOutcome) -> None:
@@ -234,8 +251,7 @@ class Dispatcher:
                 self._retry_alone(sendable, error, outcome)
             return
         failpoints.hit("dispatch.after_hubspot_accepted")
-        for effect in sendable:
-            self._sent(effect, created[effect.idempotency_key], outcome)
+        self._record_sent([(e, created[e.idempotency_key]) for e in sendable], outcome)
 
     def _retry_alone(
         self, chunk: Sequence[ClaimedEffect], error: HubSpotError, outcome: DispatchOutcome
@@ -248,14 +264,9 @@ class Dispatcher:
             self.store.defer_effect(effect.id, self.worker_id, reason, now, until=now)
             outcome.deferred += 1
 
-    def _send_single(self, effect: ClaimedEffect, outcome: DispatchOutcome) -> None:
+    def _send_tried_task(self, effect: ClaimedEffect, outcome: DispatchOutcome) -> None:
         try:
-            if effect.kind == EffectKind.CREATE_TASK:
-                result_id = self._create_task(effect)
-            else:
-                result_id = self._send_email(effect, outcome)
-                if result_id is None:
-                    return
+            result_id = self._create_task(effect)
         except HubSpotError as error:
             self._failed(effect, error, outcome)
             return
@@ -263,7 +274,43 @@ class Dispatcher:
             self._park_malformed(effect, error, outcome)
             return
         failpoints.hit("dispatch.after_hubspot_accepted")
-        self._sent(effect, result_id, outcome)
+        self._record_sent([(effect, result_id)], outcome)
+
+    def _send_emails(self, chunk: Sequence[ClaimedEffect], outcome: DispatchOutcome) -> None:
+        """Send a claim's emails EMAIL_SENDERS at a time, then record them: accepted ones
+        in one transaction, then refusals. After an error that pauses dispatch no more
+        are sent; those not sent go back with the claim."""
+        stop = threading.Event()
+
+        def send(effect: ClaimedEffect) -> EmailSend | Exception | None:
+            if stop.is_set():
+                return None
+            try:
+                return self._send_email(effect)
+            except HubSpotError as error:
+                if isinstance(error, (DailyLimitReached, AuthError, RateLimited)):
+                    stop.set()
+                return error
+            except (KeyError, TypeError, ValueError) as error:
+                return error
+
+        with ThreadPoolExecutor(EMAIL_SENDERS, thread_name_prefix="email") as senders:
+            results = list(zip(chunk, senders.map(send, chunk), strict=True))
+        accepted = [(e, r) for e, r in results if isinstance(r, EmailSend) and r.accepted]
+        if accepted:
+            failpoints.hit("dispatch.after_hubspot_accepted")
+            self._record_sent([(e, r.status_id or r.send_result) for e, r in accepted], outcome)
+        for effect, result in results:
+            if isinstance(result, EmailSend) and not result.accepted:
+                self.store.drop_effect(
+                    effect.id, self.worker_id, f"HubSpot did not send: {result.send_result}"
+                )
+                outcome.dropped += 1
+                log.info("outbox.dropped", key=effect.idempotency_key, result=result.send_result)
+            elif isinstance(result, HubSpotError):
+                self._failed(effect, result, outcome)
+            elif isinstance(result, Exception):
+                self._park_malformed(effect, result, outcome)
 
     def _park_malformed(
         self, effect: ClaimedEffect, error: Exception, outcome: DispatchOutcome
@@ -283,24 +330,17 @@ class Dispatcher:
                 return found
         return self.gateway.create_task(_task_request(effect))
 
-    def _send_email(self, effect: ClaimedEffect, outcome: DispatchOutcome) -> str | None:
-        """Send; a refusal for the person (unsubscribed, bounced) drops the effect for good."""
+    def _send_email(self, effect: ClaimedEffect) -> EmailSend:
+        """One single send; its idempotency key is HubSpot's `sendId`, so a resend of an
+        email in doubt never reaches the person twice."""
         payload = effect.payload
-        result = self.gateway.send_email(
+        return self.gateway.send_email(
             int(payload["email_id"]),
             payload["to"],
             effect.idempotency_key,
             payload.get("contact_properties"),
             payload.get("custom_properties"),
         )
-        if not result.accepted:
-            self.store.drop_effect(
-                effect.id, self.worker_id, f"HubSpot did not send: {result.send_result}"
-            )
-            outcome.dropped += 1
-            log.info("outbox.dropped", key=effect.idempotency_key, result=result.send_result)
-            return None
-        return result.status_id or result.send_result
 
 
 ALONGSIDE_TICK_SECONDS = 0.5

@@ -57,40 +57,41 @@ SERVE_ARMS = [
     "inbox.after_commit:2",
 ] * (WAVES // 4)
 # Worker runs of one wave, in order. A wave plans U (three write-backs, one batch
-# call), then T (the CALL task), E1 and E2 (welcome emails), sent in that order;
-# the Nth hit of a failpoint counts within one process, over what is left to send.
+# call), then T (the CALL task), E1 and E2 (welcome emails, sent together and
+# recorded in one transaction); claims are by kind, in that order. The Nth hit of a
+# failpoint counts within one process, over what is left to send.
 WAVE_ARMS = [
     [
         ("worker", "inbox.after_claim:1"),
         ("worker", "refresh.after_evaluation:1"),
         ("worker", "refresh.after_commit:1"),
-        ("dispatch", "dispatch.after_claim:1"),  # U T E1 E2 claimed, none sent
-        ("dispatch", "dispatch.after_hubspot_accepted:2"),  # U marked; T created, unmarked
-        ("dispatch", "dispatch.before_mark_sent:3"),  # T found again; E1 marked; E2 sent
-        ("dispatch", "dispatch.after_mark_sent:1"),  # E2 sent again (same sendId), marked
+        ("dispatch", "dispatch.after_claim:1"),  # U claimed, none sent
+        ("dispatch", "dispatch.after_hubspot_accepted:2"),  # U again, marked; T created, unmarked
+        ("dispatch", "dispatch.before_mark_sent:2"),  # T found again, marked; E1 E2 sent
+        ("dispatch", "dispatch.after_mark_sent:1"),  # E1 E2 sent again (same sendIds), marked
     ],
     [
         ("worker", "refresh.after_evaluation:1"),
         ("worker", "refresh.after_commit:1"),
         ("dispatch", "dispatch.after_hubspot_accepted:1"),  # U written, unmarked
         ("dispatch", "dispatch.after_hubspot_accepted:2"),  # U again, marked; T unmarked
-        ("dispatch", "dispatch.after_mark_sent:2"),  # T found again, marked; E1 marked
-        ("dispatch", "dispatch.after_hubspot_accepted:1"),  # E2 sent, unmarked
+        ("dispatch", "dispatch.after_mark_sent:1"),  # T found again, marked
+        ("dispatch", "dispatch.after_hubspot_accepted:1"),  # E1 E2 sent, unmarked
     ],
     [
         ("worker", "inbox.after_claim:1"),
         ("worker", "refresh.after_commit:1"),
         ("dispatch", "dispatch.before_mark_sent:1"),  # U written, unmarked
         ("dispatch", "dispatch.after_hubspot_accepted:2"),  # U again, marked; T unmarked
-        ("dispatch", "dispatch.after_hubspot_accepted:3"),  # T found; E1 marked; E2 unmarked
-        ("dispatch", "dispatch.after_claim:1"),  # E2 claimed again
+        ("dispatch", "dispatch.after_hubspot_accepted:2"),  # T found, marked; E1 E2 unmarked
+        ("dispatch", "dispatch.after_claim:1"),  # E1 E2 claimed again
     ],
     [
         ("worker", "refresh.after_evaluation:1"),
         ("worker", "inbox.after_claim:1"),
         ("worker", "dispatch.after_hubspot_accepted:2"),  # processed; U marked; T unmarked
-        ("dispatch", "dispatch.before_mark_sent:2"),  # T found, marked; E1 sent, unmarked
-        ("dispatch", "dispatch.after_mark_sent:2"),  # E1 again, marked; E2 marked
+        ("dispatch", "dispatch.before_mark_sent:2"),  # T found, marked; E1 E2 sent, unmarked
+        ("dispatch", "dispatch.after_mark_sent:1"),  # E1 E2 again, marked
     ],
 ]
 

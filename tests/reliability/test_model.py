@@ -87,7 +87,7 @@ class DiesBeforeRecording:
         self._store = store
 
     def __getattr__(self, name: str):
-        if name in ("mark_effect_sent", "mark_updates_sent"):
+        if name in ("mark_effects_sent", "mark_updates_sent"):
             raise Crash
         return getattr(self._store, name)
 

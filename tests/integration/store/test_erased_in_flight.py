@@ -42,7 +42,7 @@ def test_a_worker_still_sending_cannot_bring_an_erased_contacts_effect_back(stor
     effect_id = in_flight(store, "busy")
     forget(store, privacy=True)
     store.defer_effect(effect_id, "busy", "503", NOW)
-    assert not store.mark_effect_sent(effect_id, "busy", NOW, "9")
+    assert store.mark_effects_sent([(effect_id, "9")], "busy", NOW) == 0
     assert [(e["state"], e["payload"]) for e in store.effects_of("101")] == [("cancelled", {})]
     assert store.claim_due_effects("next", NOW + timedelta(days=1)) == []
 

@@ -33,7 +33,7 @@ def test_it_hands_out_only_due_effects_in_due_order(store):
     plan(store, effect("later", NOW + timedelta(days=2)), effect("now", NOW))
     [due] = store.claim_due_effects("w", NOW)
     assert due.idempotency_key == "now"
-    store.mark_effect_sent(due.id, "w", NOW, None)
+    assert store.mark_effects_sent([(due.id, None)], "w", NOW) == 1
     assert [e.idempotency_key for e in store.claim_due_effects("w", NOW + timedelta(days=3))] == [
         "later"
     ]
@@ -46,9 +46,26 @@ def test_it_flags_an_effect_whose_sender_died_mid_send_as_in_doubt(store):
     assert store.claim_due_effects("other", NOW + timedelta(minutes=1)) == []
     [again] = store.claim_due_effects("other", NOW + timedelta(minutes=3))
     assert again.in_doubt and again.id == first.id
-    assert not store.mark_effect_sent(first.id, "dead", NOW, "9")
-    assert store.mark_effect_sent(again.id, "other", NOW, "9")
+    assert store.mark_effects_sent([(first.id, "9")], "dead", NOW) == 0
+    assert store.mark_effects_sent([(again.id, "9")], "other", NOW) == 1
     assert store.outbox_depth() == {"sent": 1}
+    assert [e["result_id"] for e in store.effects_of("101")] == ["9"]
+
+
+def test_it_records_a_claim_sent_with_each_result_id_except_effects_it_lost(store):
+    plan(store, effect("t1"), effect("t2"), effect("t3"))
+    first, second, third = store.claim_due_effects("w", NOW)
+    [lost] = store.claim_due_effects("other", NOW + timedelta(minutes=3), limit=1)
+    assert lost.id == first.id
+    sent = [(first.id, "1"), (second.id, "2"), (third.id, None)]
+    assert store.mark_effects_sent(sent, "w", NOW) == 2
+    assert store.mark_effects_sent([], "w", NOW) == 0
+    by_key = {e["idempotency_key"]: e for e in store.effects_of("101")}
+    assert [(by_key[k]["state"], by_key[k]["result_id"]) for k in ("t1", "t2", "t3")] == [
+        ("sending", None),
+        ("sent", "2"),
+        ("sent", None),
+    ]
 
 
 def test_it_parks_permanent_errors_for_an_admin_to_requeue(store):

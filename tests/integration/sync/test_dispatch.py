@@ -12,10 +12,23 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from connector.domain import Effect, EffectKind
+from connector.hubspot.gateway import HubSpotGateway
+from connector.sync.dispatcher import AUTH_PAUSE, EMAIL_SENDERS, Dispatcher
 from tests.integration.sync.test_pipeline import DECISION_MAKER
 from tests.live import Clock, live_connector
 
 LEASE = timedelta(minutes=2)
+SINGLE_SEND = "/marketing/v3/transactional/single-email/send"
+
+
+def plan_emails(live, payloads: dict[str, dict]) -> None:
+    """Nurture-like emails due now, one per key, with these payloads."""
+    effects = [
+        Effect(key, EffectKind.SEND_EMAIL, f"c-{key}", payload, live.clock())
+        for key, payload in payloads.items()
+    ]
+    with live.store.writing() as connection:
+        live.store.plan_effects(connection, effects, live.clock())
 
 
 def dispatch_in_a_process(live, failpoints: str) -> subprocess.CompletedProcess:
@@ -142,3 +155,47 @@ def test_a_task_for_a_contact_hubspot_lacks_is_parked_alone_not_its_batch(store)
     assert len(live.hubspot_tasks()) == 2
     assert parked.key == "task:ghost"
     assert "400" in parked.error
+
+
+def test_a_claim_of_emails_goes_out_together_each_once_and_is_recorded(store):
+    with live_connector(store, Clock()) as live:
+        with live.hub.state.lock:
+            live.hub.state.contacts.create(
+                {"email": "out@x.test", "hs_email_optout": "true"}, live.hub.state.now()
+            )
+        good = {f"mail-{n}": {"email_id": 7, "to": f"p{n}@x.test"} for n in range(10)}
+        plan_emails(live, {**good, "mail-out": {"email_id": 7, "to": "out@x.test"}})
+        plan_emails(live, {"mail-broken": {"to": "nobody@x.test"}})
+
+        outcome = live.connector.dispatcher.run_once()
+
+        sends = live.hubspot_sends()
+        effects = {
+            e["idempotency_key"]: e
+            for key in [*good, "mail-out", "mail-broken"]
+            for e in live.store.effects_of(f"c-{key}")
+        }
+    assert (outcome.sent, outcome.dropped, outcome.parked, outcome.deferred) == (10, 1, 1, 0)
+    assert sorted(send.send_id for send in sends) == sorted(good)
+    assert all(effects[key]["state"] == "sent" and effects[key]["result_id"] for key in good)
+    assert effects["mail-out"]["state"] == "cancelled"
+    assert effects["mail-out"]["error"] == "HubSpot did not send: PREVIOUSLY_UNSUBSCRIBED_PORTAL"
+    assert effects["mail-broken"]["state"] == "parked"
+
+
+def test_credentials_refused_mid_claim_stop_its_emails_and_hand_the_claim_back(store):
+    with live_connector(store, Clock()) as live:
+        plan_emails(live, {f"mail-{n}": {"email_id": 7, "to": f"p{n}@x.test"} for n in range(20)})
+        revoked = HubSpotGateway(live.hub.base_url, "pat-revoked", now=live.clock)
+        dispatcher = Dispatcher(live.store, revoked, live.clock, "w")
+
+        outcome = dispatcher.run_once()
+
+        tried = live.hub.request_log.count("POST", SINGLE_SEND)
+        refused = live.hub.request_log.count("POST", SINGLE_SEND, status=401)
+        depth = live.store.outbox_depth()
+    assert outcome.paused_until == live.clock() + AUTH_PAUSE
+    assert (outcome.sent, outcome.dropped, outcome.parked, outcome.deferred) == (0, 0, 0, 0)
+    # each sender stops at its first refusal: the rest of the claim is never sent
+    assert 1 <= tried == refused <= EMAIL_SENDERS
+    assert depth == {"pending": 20}
