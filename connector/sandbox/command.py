@@ -182,5 +182,5 @@ def sandbox_command(
 
 
 def _interrupt(signum, frame) -> None:
-    """SIGTERM stops the server as Ctrl-C does: werkzeug ends its loop on KeyboardInterrupt."""
+    """SIGTERM stops the server as Ctrl-C does: its loop ends on KeyboardInterrupt."""
     raise KeyboardInterrupt

@@ -11,16 +11,16 @@ submission endpoint and the demo site need no token and are not rate limited.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hmac
-import logging
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
 
+from cheroot import wsgi
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
-from werkzeug.serving import BaseWSGIServer, make_server
 
 from connector.sandbox import (
     associations,
@@ -46,6 +46,8 @@ DEMO_TOKEN = "pat-sandbox-demo-token"
 DEMO_CLIENT_SECRET = "sandbox-demo-client-secret"
 API_PREFIXES = ("/crm/", "/events/", "/email/", "/marketing/", "/webhooks/", "/form-integrations/")
 CONTROL_PREFIX = "/_sandbox/"
+# Requests served at once: slow and timeout faults hold a thread each while they wait.
+SERVER_THREADS = 32
 RATE_EXEMPT = ("/marketing/v3/transactional/single-email/send", "/marketing/v4/email/single-send")
 AUTH_MESSAGE = (
     "Authentication credentials not found. This API supports OAuth 2.0 authentication and you "
@@ -201,15 +203,12 @@ class DroppedConnection(Response):
     """A response that is never sent: serving it closes the connection without an answer.
 
     It passes through `after_request` like any answer, so the request is logged
-    once (status 0) before the client sees the connection go; werkzeug takes the
-    ConnectionResetError for a client that went away and sends nothing more.
+    once (status 0) before the client sees the connection go; the server takes the
+    ECONNRESET for a client that went away, closes the socket and sends nothing.
     """
 
     def __call__(self, environ, start_response):
-        connection = environ.get("werkzeug.socket")
-        if connection is not None:
-            connection.shutdown(socket.SHUT_RDWR)
-        raise ConnectionResetError("sandbox fault: connection dropped")
+        raise ConnectionResetError(errno.ECONNRESET, "sandbox fault: connection dropped")
 
 
 def _batch_size() -> int | None:
@@ -257,13 +256,18 @@ def _http_error(error: HTTPException):
 
 
 class SandboxServer:
-    """The app on a real socket, served by werkzeug's threaded server in a daemon thread."""
+    """The app on a real socket, served by cheroot's thread pool in a daemon thread.
+
+    Connections are kept alive between requests, as HubSpot keeps them: a client's
+    connection pool then costs what it costs in production (werkzeug's development
+    server closes every connection after one answer).
+    """
 
     def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0) -> None:
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self.app = app
-        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True)
-        self.host, self.port = host, self._server.server_port
+        self._server = wsgi.Server((host, port), app, numthreads=SERVER_THREADS)
+        self._server.prepare()
+        self.host, self.port = host, self._server.bind_addr[1]
         self.base_url = f"http://{host}:{self.port}"
         app.extensions["sandbox"].base_url = self.base_url
         self._thread = threading.Thread(target=self.serve_forever, name="sandbox-http", daemon=True)
@@ -278,13 +282,13 @@ class SandboxServer:
         return self
 
     def serve_forever(self) -> None:
-        """Serves on the calling thread until `stop()`; a short poll keeps `stop()` quick."""
+        """Serves on the calling thread until `stop()` or Ctrl-C."""
         self.sandbox.start_background()
-        self._server.serve_forever(poll_interval=0.05)
+        with contextlib.suppress(KeyboardInterrupt):
+            self._server.serve()
 
     def stop(self) -> None:
         self.sandbox.stop_background()
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
         if self._thread.is_alive():
             self._thread.join(timeout=5)
