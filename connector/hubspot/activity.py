@@ -41,6 +41,8 @@ from connector.hubspot.translate import (
     activity_from_email_event,
     activity_from_event,
     email_event_kind,
+    next_after,
+    records_of,
 )
 
 log = structlog.get_logger(__name__)
@@ -180,10 +182,11 @@ class ActivityReader:
             answer = self._run(
                 EVENTS_LIST, self._events_api.get_page_with_http_info, after=after, **query
             )
-            page = [a for a in map(activity_from_event, answer.results) if a is not None]
+            events = records_of(answer, "events")
+            page = [a for a in map(activity_from_event, events) if a is not None]
             if page:
                 yield page
-            after = _next_after(answer.paging)
+            after = next_after(answer)
             if after is None:
                 return
 
@@ -275,8 +278,3 @@ def _pages(activities: Iterable[Activity]) -> Iterator[list[Activity]]:
             page = []
     if page:
         yield page
-
-
-def _next_after(paging: Any) -> str | None:
-    following = getattr(paging, "next", None) if paging is not None else None
-    return getattr(following, "after", None) or None

@@ -59,7 +59,13 @@ from connector.hubspot.port import (
 from connector.hubspot.ratelimit import Clock, RateLimiter, RollingWindowLimiter, Sleep
 from connector.hubspot.retries import RetryPolicy
 from connector.hubspot.sdk import build_apis
-from connector.hubspot.translate import contact_from, owner_from
+from connector.hubspot.translate import (
+    contact_from,
+    item_errors_of,
+    next_after,
+    owner_from,
+    records_of,
+)
 
 T = TypeVar("T")
 
@@ -178,15 +184,12 @@ class HubSpotGateway:
                 errors.append(ItemError(ids, error.message, error.category, str(error.status)))
                 continue
             sent = dict(chunk)
-            for record in answer.results:
-                updated.append(str(record.id))
-                ignored = _ignored_writes(sent.get(str(record.id), {}), record.properties or {})
+            for contact in map(contact_from, records_of(answer, "contacts batch update")):
+                updated.append(contact.id)
+                ignored = _ignored_writes(sent.get(contact.id, {}), contact.properties)
                 if ignored:
-                    not_applied[str(record.id)] = ignored
-            errors.extend(
-                ItemError(tuple((e.context or {}).get("ids", ())), e.message, e.category, e.status)
-                for e in getattr(answer, "errors", None) or []
-            )
+                    not_applied[contact.id] = ignored
+            errors.extend(item_errors_of(answer))
         return UpdateOutcome(updated, not_applied, errors)
 
     # Activity
@@ -359,10 +362,9 @@ class HubSpotGateway:
             self._apis.contacts_search.do_search_with_http_info,
             public_object_search_request=request,
         )
-        contacts = [contact_from(record) for record in answer.results]
+        contacts = [contact_from(record) for record in records_of(answer, "contacts search")]
         self._recipients.remember(contacts)
-        more = answer.paging is not None and answer.paging.next is not None
-        return contacts, more
+        return contacts, next_after(answer) is not None
 
     def _read(
         self, ids: Sequence[str], *, archived: bool, id_property: str | None = None
@@ -376,7 +378,7 @@ class HubSpotGateway:
                 batch_read_input_simple_public_object_id=request,
                 archived=archived,
             )
-            contacts.extend(contact_from(record) for record in answer.results)
+            contacts.extend(map(contact_from, records_of(answer, "contacts batch read")))
         self._recipients.remember(contacts)
         return contacts
 

@@ -9,12 +9,18 @@
 - Answers' times are parsed with the standard library's ISO-8601 parser
   (dateutil's general parser only for anything else): the SDK's own use of
   dateutil took about 70% of the client's time on a page of 1,000 events.
+- Answers of many records (a search page of 200 contacts, a batch of 100, a
+  page of 1,000 events) come back as the plain JSON the SDK parsed, not as
+  model objects, and translate.py checks the fields leadflow reads: building
+  and validating a model per record cost the connector more CPU than judging
+  the contact (benchmarks/sync.py). Every other answer is a checked model.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib.metadata
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from types import ModuleType
@@ -53,6 +59,20 @@ REQUEST_EXCEPTIONS: tuple[type[Exception], ...] = (
     EventsOpenApiException,
     EmailOpenApiException,
 )
+
+
+# Answer types read as plain JSON, by SDK package (the same name in another package,
+# e.g. a task batch, stays a model).
+PLAIN_ANSWERS: dict[str, frozenset[str]] = {
+    "hubspot.crm.contacts": frozenset(
+        {
+            "CollectionResponseWithTotalSimplePublicObjectForwardPaging",
+            "BatchResponseSimplePublicObject",
+            "BatchResponseSimplePublicObjectWithErrors",
+        }
+    ),
+    "hubspot.events": frozenset({"CollectionResponseExternalUnifiedEvent"}),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +143,16 @@ def _api_client_class(package: ModuleType) -> type:
         except (TypeError, ValueError):
             return base._ApiClient__deserialize_datetime(self, text)
 
+    plain = PLAIN_ANSWERS.get(package.__name__, frozenset())
+
+    def deserialize(self: Any, response: Any, response_type: str) -> Any:
+        if response_type in plain:
+            return json.loads(response.data)
+        return base.deserialize(self, response, response_type)
+
     # The SDK calls `self.__deserialize_datetime`, mangled to this name.
     return type(
-        "IsoTimesApiClient", (base,), {"_ApiClient__deserialize_datetime": deserialize_datetime}
+        "LeadflowApiClient",
+        (base,),
+        {"_ApiClient__deserialize_datetime": deserialize_datetime, "deserialize": deserialize},
     )

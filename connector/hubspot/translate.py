@@ -1,4 +1,6 @@
-"""HubSpot's answers (the SDK's models, or the email events JSON) as leadflow's own types."""
+"""HubSpot's answers (the SDK's models, or plain JSON: sdk.PLAIN_ANSWERS and the email events)
+as leadflow's own types. A plain answer lacking what leadflow reads is UnexpectedResponse,
+as a model the SDK refuses is."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from connector.hubspot.constants import (
     LAST_MODIFIED,
     UNSUBSCRIBED_STATUS,
 )
+from connector.hubspot.errors import UnexpectedResponse
+from connector.hubspot.port import ItemError
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -32,20 +36,57 @@ def parse_time(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def contact_from(record: Any) -> Contact:
-    """A `SimplePublicObject` of the contacts API as a Contact.
+def records_of(answer: Any, what: str) -> list[Mapping[str, Any]]:
+    """The `results` objects of a plain JSON answer."""
+    results = answer.get("results") if isinstance(answer, Mapping) else None
+    if not isinstance(results, list) or not all(isinstance(r, Mapping) for r in results):
+        raise UnexpectedResponse(f"{what} answer lacks results[] of objects")
+    return results
 
-    Unset properties (null in HubSpot's answer) are left out. `updated_at` is
-    the `lastmodifieddate` property when it was asked for, the same clock that
-    search filters and sorts on, else the record's `updatedAt`.
+
+def next_after(answer: Mapping[str, Any]) -> str | None:
+    """The cursor of a plain JSON answer's next page (`paging.next.after`), None at the end."""
+    paging = answer.get("paging")
+    following = paging.get("next") if isinstance(paging, Mapping) else None
+    after = following.get("after") if isinstance(following, Mapping) else None
+    return str(after) if after not in (None, "") else None
+
+
+def item_errors_of(answer: Mapping[str, Any]) -> list[ItemError]:
+    """The inputs a batch answer (HTTP 207) says HubSpot refused."""
+    return [
+        ItemError(
+            tuple(str(i) for i in (error.get("context") or {}).get("ids", ())),
+            str(error.get("message", "")),
+            error.get("category"),
+            error.get("status"),
+        )
+        for error in answer.get("errors") or ()
+        if isinstance(error, Mapping)
+    ]
+
+
+def contact_from(record: Mapping[str, Any]) -> Contact:
+    """A `SimplePublicObject` of the contacts API, as plain JSON, as a Contact.
+
+    Unset properties (null in HubSpot's answer) are left out; others are text, as
+    the SDK's model makes them. `updated_at` is the `lastmodifieddate` property
+    when it was asked for, the same clock that search filters and sorts on, else
+    the record's `updatedAt`.
     """
-    properties = {k: v for k, v in (record.properties or {}).items() if v is not None}
-    updated_at = parse_time(properties.get(LAST_MODIFIED)) or parse_time(record.updated_at)
+    properties = record.get("properties")
+    if record.get("id") in (None, "") or not isinstance(properties, Mapping):
+        raise UnexpectedResponse("a contact in HubSpot's answer lacks its id or properties")
+    kept = {str(k): str(v) for k, v in properties.items() if v is not None}
+    try:
+        updated_at = parse_time(kept.get(LAST_MODIFIED)) or parse_time(record.get("updatedAt"))
+    except ValueError as error:
+        raise UnexpectedResponse(f"contact {record['id']}: a time HubSpot sent: {error}") from error
     return Contact(
-        id=str(record.id),
-        properties=properties,
+        id=str(record["id"]),
+        properties=kept,
         updated_at=updated_at,
-        archived=bool(record.archived),
+        archived=bool(record.get("archived")),
     )
 
 
@@ -60,21 +101,33 @@ def owner_from(owner: Any) -> Owner:
     )
 
 
-def activity_from_event(event: Any) -> Activity | None:
-    """An `ExternalUnifiedEvent` as an Activity; None for event types leadflow ignores."""
-    kind = EVENT_KINDS.get(event.event_type)
+def activity_from_event(event: Mapping[str, Any]) -> Activity | None:
+    """An `ExternalUnifiedEvent`, as plain JSON, as an Activity; None for event types
+    leadflow ignores."""
+    kind = EVENT_KINDS.get(event.get("eventType"))
     if kind is None:
         return None
+    properties = event.get("properties") or {}
+    try:
+        if event.get("id") in (None, "") or event.get("objectId") in (None, ""):
+            raise ValueError("no id or objectId")
+        if not isinstance(properties, Mapping):
+            raise ValueError("properties is not an object")
+        occurred_at = parse_time(event.get("occurredAt"))
+        if occurred_at is None:
+            raise ValueError("no occurredAt")
+    except ValueError as error:
+        raise UnexpectedResponse(f"an event in HubSpot's answer: {error!r}") from error
     details = {
         EVENT_DETAIL_NAMES.get(name, name): str(value)
-        for name, value in (event.properties or {}).items()
+        for name, value in properties.items()
         if value is not None
     }
     return Activity(
-        contact_id=str(event.object_id),
+        contact_id=str(event["objectId"]),
         kind=kind,
-        occurred_at=parse_time(event.occurred_at),
-        source_id=f"event:{event.id}",
+        occurred_at=occurred_at,
+        source_id=f"event:{event['id']}",
         details=details,
     )
 

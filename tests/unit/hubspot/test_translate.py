@@ -8,7 +8,17 @@ import pytest
 
 from connector.domain import ActivityKind, Contact
 from connector.hubspot.activity import Recipients
-from connector.hubspot.translate import email_event_kind, parse_time
+from connector.hubspot.errors import UnexpectedResponse
+from connector.hubspot.port import ItemError
+from connector.hubspot.translate import (
+    activity_from_event,
+    contact_from,
+    email_event_kind,
+    item_errors_of,
+    next_after,
+    parse_time,
+    records_of,
+)
 
 MS = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 
@@ -88,3 +98,85 @@ def test_it_looks_up_unknown_recipients_100_at_a_time_and_only_once():
     recipients.resolve(wanted)
     assert directory.lookups == [100, 100, 50]
     assert recipients.email_of("42") == "p42@x.test"
+
+
+def test_a_contact_answer_becomes_a_contact_with_text_properties_and_no_nulls():
+    contact = contact_from(
+        {
+            "id": 101,
+            "properties": {
+                "email": "Jane@x.test",
+                "num_conversion_events": 3,
+                "company": None,
+                "lastmodifieddate": "2026-01-02T03:04:05.678Z",
+            },
+            "updatedAt": "2025-01-01T00:00:00Z",
+            "archived": False,
+        }
+    )
+    assert contact == Contact(
+        "101",
+        {
+            "email": "Jane@x.test",
+            "num_conversion_events": "3",
+            "lastmodifieddate": "2026-01-02T03:04:05.678Z",
+        },
+        MS,
+    )
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"properties": {"email": "a@x.test"}},
+        {"id": "1", "properties": "email=a@x.test"},
+        {"id": "1", "properties": {"lastmodifieddate": "yesterday"}},
+    ],
+)
+def test_a_contact_answer_lacking_what_leadflow_reads_is_unexpected(record):
+    with pytest.raises(UnexpectedResponse):
+        contact_from(record)
+
+
+def test_an_event_answer_becomes_an_activity_and_an_ignored_type_nothing():
+    event = {
+        "eventType": "e_visited_page",
+        "objectId": 101,
+        "id": "ev-1",
+        "occurredAt": "2026-01-02T03:04:05.678Z",
+        "properties": {"hs_url": "https://x.test/pricing", "hs_title": None},
+    }
+    activity = activity_from_event(event)
+    assert (activity.contact_id, activity.kind, activity.occurred_at, activity.source_id) == (
+        "101",
+        ActivityKind.PAGE_VIEW,
+        MS,
+        "event:ev-1",
+    )
+    assert None not in activity.details.values()
+    assert activity_from_event({**event, "eventType": "e_some_other"}) is None
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [{"occurredAt": None}, {"objectId": None}, {"properties": ["x"]}, {"occurredAt": "soon"}],
+)
+def test_an_event_answer_lacking_what_leadflow_reads_is_unexpected(broken):
+    event = {"eventType": "e_visited_page", "objectId": 1, "id": "e", "occurredAt": "2026-01-02"}
+    with pytest.raises(UnexpectedResponse):
+        activity_from_event({**event, **broken})
+
+
+def test_pages_give_their_results_cursor_and_refused_inputs_or_are_unexpected():
+    answer = {
+        "results": [{"id": "1"}],
+        "paging": {"next": {"after": "200"}},
+        "errors": [{"context": {"ids": [7]}, "message": "gone", "category": "OBJECT_NOT_FOUND"}],
+    }
+    assert records_of(answer, "search") == [{"id": "1"}]
+    assert next_after(answer) == "200"
+    assert next_after({"results": []}) is None
+    assert item_errors_of(answer) == [ItemError(("7",), "gone", "OBJECT_NOT_FOUND", None)]
+    for broken in ({"results": None}, {"results": ["x"]}, ["results"]):
+        with pytest.raises(UnexpectedResponse):
+            records_of(broken, "search")
