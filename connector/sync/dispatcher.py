@@ -7,7 +7,8 @@
    call; emails go one call each, a few at once (HubSpot exempts single sends from
    its limits), and tasks tried before one by one. What HubSpot accepted is
    recorded per claim, in one transaction. Beside a running sync (`alongside`),
-   only whole batches are claimed; the rest waits for the pass's end.
+   emails have a lane of their own and write-backs and tasks go by whole batches;
+   the rest waits for the pass's end.
 3. An effect claimed `in_doubt` (a worker died mid-send) or tried before (an
    earlier call may have been carried out although it failed, e.g. timed out) is
    reconciled first: a task is looked up by the key stored on it, alone; emails and
@@ -100,12 +101,14 @@ class Dispatcher:
         self.store, self.gateway, self.clock = store, gateway, clock
         self.worker_id, self.batch = worker_id, batch
 
-    def run_once(self, whole_batches: bool = False) -> DispatchOutcome:
-        """Send one claim of due effects, of the first kind in `PRIORITY` that has any;
-        with `whole_batches`, write-backs and new tasks only by full batches of 100.
-        See the module docstring."""
+    def run_once(
+        self, whole_batches: bool = False, kinds: Sequence[str] | None = None
+    ) -> DispatchOutcome:
+        """Send one claim of due effects, of the first kind in `PRIORITY` (among `kinds`,
+        or all) that has any; with `whole_batches`, write-backs and new tasks only by
+        full batches of 100. See the module docstring."""
         outcome = DispatchOutcome()
-        effects = self._claim(whole_batches)
+        effects = self._claim(whole_batches, kinds)
         failpoints.hit("dispatch.after_claim")
         updates = [e for e in effects if e.kind == EffectKind.UPDATE_CONTACT]
         tasks = [e for e in effects if _fresh_task(e)]
@@ -147,9 +150,11 @@ class Dispatcher:
             )
         return outcome
 
-    def _claim(self, whole_batches: bool) -> list[ClaimedEffect]:
+    def _claim(self, whole_batches: bool, kinds: Sequence[str] | None) -> list[ClaimedEffect]:
         now = self.clock()
         for kind, size in PRIORITY:
+            if kinds is not None and kind not in kinds:
+                continue
             effects = self.store.claim_due_effects(
                 self.worker_id,
                 now,
@@ -346,28 +351,38 @@ class Dispatcher:
 ALONGSIDE_TICK_SECONDS = 0.5
 
 
+# The lanes of `alongside`: emails are exempt from HubSpot's limits, so they never wait
+# behind a write-back that waits for the rate budget.
+ALONGSIDE_LANES = {
+    "dispatch-alongside": (EffectKind.UPDATE_CONTACT, EffectKind.CREATE_TASK),
+    "emails-alongside": (EffectKind.SEND_EMAIL,),
+}
+
+
 @contextmanager
 def alongside(
     dispatcher: Dispatcher, tick: float = ALONGSIDE_TICK_SECONDS
 ) -> Iterator[DispatchOutcome]:
-    """Send due effects in a thread while the block runs (a sync pass), by whole batches,
-    so the pass's write-backs and tasks reach HubSpot while it reads; the caller sends
-    what is left (the last partial batches) after the block. Yields the thread's running
-    totals (sent, deferred, parked, dropped).
+    """Send due effects while the block runs (a sync pass), so the pass's write-backs,
+    tasks and emails reach HubSpot while it reads; the caller sends what is left (the
+    last partial batches) after the block. Yields the running totals (sent, deferred,
+    parked, dropped).
 
-    1. Claim and send whole batches until none is due, then wait `tick` and look again.
-    2. A pause (daily limit, credentials, 429) or an error stops the thread: the caller's
+    1. One thread per lane (`ALONGSIDE_LANES`) claims and sends until none of its kinds
+       is due (write-backs and tasks by whole batches), then waits `tick` and looks again.
+    2. A pause (daily limit, credentials, 429) or an error stops a lane: the caller's
        dispatch after the block meets it again and reports it.
-    3. Leaving the block stops the thread once its current claim is sent.
+    3. Leaving the block stops the lanes once their current claims are sent.
     """
     stop = threading.Event()
-    total = DispatchOutcome()
+    total, adding = DispatchOutcome(), threading.Lock()
 
-    def send() -> None:
+    def send(kinds: Sequence[str]) -> None:
         try:
             while not stop.is_set():
-                outcome = dispatcher.run_once(whole_batches=True)
-                total.add(outcome)
+                outcome = dispatcher.run_once(whole_batches=True, kinds=kinds)
+                with adding:
+                    total.add(outcome)
                 if outcome.paused_until:
                     return
                 if not outcome.handled:
@@ -375,13 +390,18 @@ def alongside(
         except Exception:  # the caller's own dispatch meets it again, in its thread
             log.exception("outbox.alongside_failed")
 
-    thread = threading.Thread(target=send, name="dispatch-alongside", daemon=True)
-    thread.start()
+    lanes = [
+        threading.Thread(target=send, args=(kinds,), name=name, daemon=True)
+        for name, kinds in ALONGSIDE_LANES.items()
+    ]
+    for lane in lanes:
+        lane.start()
     try:
         yield total
     finally:
         stop.set()
-        thread.join()
+        for lane in lanes:
+            lane.join()
 
 
 def _fresh_task(effect: ClaimedEffect) -> bool:

@@ -34,7 +34,8 @@ END = START + timedelta(days=14)
 MAX_RUNS_PER_MOMENT = 50
 # The inbox lease (5 minutes) outlasts the outbox's (2): after a kill, both ran out.
 LEASES_RUN_OUT = timedelta(minutes=5, seconds=1)
-# Failpoints a worker reaches once per inbox batch, and once per due effect.
+# Failpoints a worker reaches once per inbox batch, and at least once per kind of due
+# effect (a claim holds one kind, sends it and records it together).
 INBOX_POINTS = ("inbox.after_claim", "refresh.after_evaluation", "refresh.after_commit")
 EFFECT_POINTS = (
     "dispatch.after_claim",
@@ -104,7 +105,7 @@ class CrashReplay:
         killed_here = 0
         for _ in range(MAX_RUNS_PER_MOMENT):
             self._deliver()
-            if not self._events_waiting() and not self._effects_due():
+            if not self._events_waiting() and not self._kinds_due():
                 return
             failpoint = self._arm() if killed_here < self.kills_per_moment else None
             self.runner.env["LEADFLOW_NOW"] = self.live.clock.now.isoformat()
@@ -121,17 +122,17 @@ class CrashReplay:
 
     def _arm(self) -> str:
         """A failpoint this run will reach, at a random one of its hits."""
-        due = self._effects_due()
-        points = (INBOX_POINTS if self._events_waiting() else ()) + (EFFECT_POINTS if due else ())
+        kinds = len(self._kinds_due())
+        points = (INBOX_POINTS if self._events_waiting() else ()) + (EFFECT_POINTS if kinds else ())
         name = self.draw.choice(points)
-        return f"{name}:{self.draw.randint(1, max(due, 1)) if name in EFFECT_POINTS else 1}"
+        return f"{name}:{self.draw.randint(1, max(kinds, 1)) if name in EFFECT_POINTS else 1}"
 
     def _events_waiting(self) -> int:
         return self.live.store.inbox_depth().get("pending", 0)
 
-    def _effects_due(self) -> int:
+    def _kinds_due(self) -> set[str]:
         waiting = self.live.store.list_outbox(("pending", "sending"), limit=10_000)
-        return sum(1 for effect in waiting if effect.due_at <= self.live.clock.now)
+        return {effect.kind for effect in waiting if effect.due_at <= self.live.clock.now}
 
 
 def expected_sends(ids: dict[str, str]) -> Counter:

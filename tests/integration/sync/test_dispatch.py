@@ -6,6 +6,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -13,7 +14,13 @@ import pytest
 
 from connector.domain import Effect, EffectKind
 from connector.hubspot.gateway import HubSpotGateway
-from connector.sync.dispatcher import AUTH_PAUSE, EMAIL_SENDERS, Dispatcher
+from connector.sync.dispatcher import (
+    AUTH_PAUSE,
+    EMAIL_SENDERS,
+    UPDATE_BATCH,
+    Dispatcher,
+    alongside,
+)
 from tests.integration.sync.test_pipeline import DECISION_MAKER
 from tests.live import Clock, live_connector
 
@@ -199,3 +206,26 @@ def test_credentials_refused_mid_claim_stop_its_emails_and_hand_the_claim_back(s
     # each sender stops at its first refusal: the rest of the claim is never sent
     assert 1 <= tried == refused <= EMAIL_SENDERS
     assert depth == {"pending": 20}
+
+
+def test_beside_a_pass_emails_go_at_once_and_write_backs_only_by_whole_batches(store):
+    with live_connector(store, Clock()) as live:
+        plan_emails(live, {f"mail-{n}": {"email_id": 7, "to": f"p{n}@x.test"} for n in range(5)})
+        write_backs = [
+            Effect(f"wb-{n}", EffectKind.UPDATE_CONTACT, str(n), {"properties": {}}, live.clock())
+            for n in range(UPDATE_BATCH - 1)
+        ]
+        with live.store.writing() as connection:
+            live.store.plan_effects(connection, write_backs, live.clock())
+
+        with alongside(live.connector.dispatcher, tick=0.05) as sent:
+            deadline = time.monotonic() + 10
+            while sent.sent < 5 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            depth = live.store.outbox_depth()
+
+        emails = live.hubspot_sends()
+    assert sent.sent == 5 and len(emails) == 5
+    # a partial batch of write-backs waits for the pass's end: no call for 99 of 100
+    assert depth == {"sent": 5, "pending": UPDATE_BATCH - 1}
+    assert live.hub.request_log.count("POST", "/crm/v3/objects/contacts/batch/update") == 0
