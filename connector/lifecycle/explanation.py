@@ -8,8 +8,10 @@ what the decision saw, so the reasons can be rebuilt from it on demand
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from connector.domain import Stage
 from connector.lifecycle.conditions import Facts
@@ -37,23 +39,39 @@ class Explanation:
     persona: Persona | None
     recycle_status: str | None
     since: datetime | None
+    # A judgment reads its reasons several times (transition, write-back, CALL task).
+    _built: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def score_reasons(self) -> tuple[Reason, ...]:
         """Every fit and engagement rule that fired, with its points."""
+        return self._once("score", self._score_reasons)
+
+    def checklist(self) -> tuple[ChecklistAnswer, ...]:
+        return self._once("checklist", self._checklist)
+
+    def stage_reasons(self) -> tuple[Reason, ...]:
+        """The reasons of every earned stage, the furthest first; then the persona
+        assigned and the recycle, if any."""
+        return self._once("stage", self._stage_reasons)
+
+    def _once(self, name: str, build: Callable[[], Any]) -> Any:
+        if name not in self._built:
+            self._built[name] = build()
+        return self._built[name]
+
+    def _score_reasons(self) -> tuple[Reason, ...]:
         properties = self.facts.properties
         return (
             *fit_reasons(self.model, properties),
             *engagement_reasons(self.model, self.facts.tally),
         )
 
-    def checklist(self) -> tuple[ChecklistAnswer, ...]:
+    def _checklist(self) -> tuple[ChecklistAnswer, ...]:
         if self.rules.checklist is None:
             return ()
         return answer_checklist(self.rules.checklist, self.facts)
 
-    def stage_reasons(self) -> tuple[Reason, ...]:
-        """The reasons of every earned stage, the furthest first; then the persona
-        assigned and the recycle, if any."""
+    def _stage_reasons(self) -> tuple[Reason, ...]:
         reasons: list[Reason] = []
         checklist = self.rules.checklist
         if checklist is not None and self.earned is checklist.stage:

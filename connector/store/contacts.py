@@ -11,7 +11,7 @@ from sqlalchemy import Connection, bindparam, delete, func, or_, select, update
 from connector.domain import Activity, ActivityKind, Contact
 from connector.store.records import StoredContact, TransitionRecord
 from connector.store.tables import activities, contacts, outbox_effects, transitions
-from connector.store.upsert import insert_new, upsert
+from connector.store.upsert import count_new, upsert
 
 NURTURE_KEY_PREFIXES = ("nurture:", "personal-email:")
 
@@ -64,7 +64,7 @@ class ContactQueries:
             }
             for a in found
         ]
-        return len(insert_new(connection, activities, rows, ["kind", "source_id"]))
+        return count_new(connection, activities, rows, ["kind", "source_id"])
 
     def activities_of(
         self, connection: Connection, contact_ids: Sequence[str]
@@ -158,7 +158,7 @@ class ContactQueries:
             }
             for t in records
         ]
-        return len(insert_new(connection, transitions, rows, ["id"]))
+        return count_new(connection, transitions, rows, ["id"])
 
     def recycle_counts(self, connection: Connection, contact_ids: Sequence[str]) -> dict[str, int]:
         return dict(

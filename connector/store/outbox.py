@@ -18,7 +18,7 @@ from connector.domain import Effect
 from connector.store import queue
 from connector.store.records import ClaimedEffect, QueueItem
 from connector.store.tables import outbox_effects
-from connector.store.upsert import insert_new
+from connector.store.upsert import count_new
 
 MAX_ATTEMPTS = 10
 
@@ -40,7 +40,7 @@ class OutboxQueries:
             }
             for e in effects
         ]
-        return len(insert_new(connection, outbox_effects, rows, ["idempotency_key"]))
+        return count_new(connection, outbox_effects, rows, ["idempotency_key"])
 
     def claim_due_effects(
         self,

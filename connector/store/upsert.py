@@ -37,14 +37,30 @@ def insert_new(
     return list(_execute(connection, table, rows, tuple(unique), update=False))
 
 
+def count_new(
+    connection: Connection, table: Table, rows: Sequence[dict], unique: Sequence[str]
+) -> int:
+    """`insert_new` for a caller that only needs how many rows were new."""
+    if not rows:
+        return 0
+    if connection.dialect.name == "postgresql":
+        return len(insert_new(connection, table, rows, unique))
+    return _sqlite_many(connection, table, rows, tuple(unique), update=False)
+
+
 def upsert(connection: Connection, table: Table, rows: Sequence[dict], key: str) -> None:
     """Insert `rows`; where `key` is already stored, update only the columns a row names.
 
     Every row names the same columns; a key given twice keeps its last row (one
     statement may not change a row twice).
     """
-    if rows:
-        _execute(connection, table, list({row[key]: row for row in rows}.values()), (key,), True)
+    if not rows:
+        return
+    rows = list({row[key]: row for row in rows}.values())
+    if connection.dialect.name == "postgresql":
+        _execute(connection, table, rows, (key,), update=True)
+    else:
+        _sqlite_many(connection, table, rows, (key,), update=True)
 
 
 def _execute(
@@ -74,6 +90,41 @@ def _statement(
     return insert.on_conflict_do_nothing(index_elements=list(unique)).returning(
         *(table.c[name] for name in unique)
     )
+
+
+def _sqlite_many(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[dict],
+    unique: tuple[str, ...],
+    update: bool,
+) -> int:
+    """One `executemany` on SQLite, its parameters converted column by column by the
+    columns' own bind processors; returns the rows inserted or updated. SQLAlchemy's
+    per-row bookkeeping cost more than the statement for a sync's pages of activity."""
+    names = tuple(rows[0])
+    sql, processors = _sqlite_text(table, names, unique, update, connection.dialect)
+    columns = (
+        [row[name] for row in rows] if process is None else [process(row[name]) for row in rows]
+        for name, process in zip(names, processors, strict=True)
+    )
+    return connection.exec_driver_sql(sql, list(zip(*columns, strict=True))).rowcount
+
+
+@lru_cache(maxsize=64)
+def _sqlite_text(
+    table: Table, names: tuple[str, ...], unique: tuple[str, ...], update: bool, dialect
+) -> tuple[str, tuple]:
+    """The INSERT ... ON CONFLICT text (DO NOTHING, or DO UPDATE of the named columns)
+    and each column's bind processor."""
+    changed = [f"{name} = excluded.{name}" for name in names if name not in unique]
+    action = f"DO UPDATE SET {', '.join(changed)}" if update else "DO NOTHING"
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
+        f" ON CONFLICT ({', '.join(unique)}) {action}"
+    )
+    columns = [table.c[name] for name in names]
+    return sql, tuple(c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns)
 
 
 def _from_json_rows(table: Table, names: tuple[str, ...]) -> Insert:

@@ -351,10 +351,13 @@ class Dispatcher:
 ALONGSIDE_TICK_SECONDS = 0.5
 
 
-# The lanes of `alongside`: emails are exempt from HubSpot's limits, so they never wait
-# behind a write-back that waits for the rate budget.
+# The lanes of `alongside`. Emails are exempt from HubSpot's limits, so they never wait
+# behind a write-back that waits for the rate budget. Two lanes send batches: one batch
+# call waits on HubSpot about as long as the next one's claim and record take here.
+LIMITED_KINDS = (EffectKind.UPDATE_CONTACT, EffectKind.CREATE_TASK)
 ALONGSIDE_LANES = {
-    "dispatch-alongside": (EffectKind.UPDATE_CONTACT, EffectKind.CREATE_TASK),
+    "batches-alongside-1": LIMITED_KINDS,
+    "batches-alongside-2": LIMITED_KINDS,
     "emails-alongside": (EffectKind.SEND_EMAIL,),
 }
 

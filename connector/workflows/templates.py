@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from connector.domain import Contact, Owner
 from connector.lifecycle import Evaluation, format_number
@@ -92,8 +93,12 @@ def _placeholder(expression: str, allowed: Collection[str]) -> Placeholder:
     return Placeholder(path, found["fallback"] or "")
 
 
-def parse_template(text: str, allowed: Collection[str] = NURTURE_NAMES) -> Template:
-    """Parse `text`; raises `TemplateError` naming the line of the first problem."""
+@lru_cache(maxsize=256)
+def parse_template(text: str, allowed: frozenset[str] = NURTURE_NAMES) -> Template:
+    """Parse `text`; raises `TemplateError` naming the line of the first problem.
+
+    A config's few templates are rendered for every contact planned: each is parsed once.
+    """
     parts: list[str | Placeholder] = []
     position = 0
     for found in (*_PLACEHOLDER.finditer(text), None):
@@ -111,7 +116,7 @@ def parse_template(text: str, allowed: Collection[str] = NURTURE_NAMES) -> Templ
     return Template(tuple(part for part in parts if part != ""))
 
 
-def template_text(allowed: Collection[str]) -> Callable[[str], str]:
+def template_text(allowed: frozenset[str]) -> Callable[[str], str]:
     """A pydantic `AfterValidator` for a template written inline in YAML."""
 
     def check(value: str) -> str:
