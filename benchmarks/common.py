@@ -50,6 +50,22 @@ class WorldCounts:
     generated_seconds: float
 
 
+SPEED_PROBE = 5_000_000
+
+
+def machine_line() -> str:
+    """The machine as this run found it: cores, load, and the seconds a fixed pure-Python
+    loop took (lower is faster), so runs on a shared machine whose speed varies can be
+    compared with each other."""
+    started = time.perf_counter()
+    sum(i * i for i in range(SPEED_PROBE))
+    probe = time.perf_counter() - started
+    return (
+        f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start, "
+        f"a fixed Python loop in {probe:.2f} s (lower is faster)"
+    )
+
+
 def minimum_activity_calls(world: WorldCounts) -> int:
     """The fewest calls that read every activity of `world`:
     - events: ceil(E / 1000), pages of at most 1000;

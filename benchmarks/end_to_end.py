@@ -30,7 +30,6 @@ rate limit lets through, and its 429s.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import subprocess
 import tempfile
@@ -47,6 +46,7 @@ from common import (
     CONNECTOR,
     connector_env,
     free_port,
+    machine_line,
     percentile,
     ratio,
     start_sandbox,
@@ -348,7 +348,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.rate, args.seconds = 10.0, 10.0
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start")
+    print(machine_line())
     with (
         tempfile.TemporaryDirectory(prefix="leadflow-e2e-") as tmp,
         sandbox_and_connector(Path(tmp), args) as (base_url, port),

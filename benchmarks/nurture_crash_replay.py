@@ -26,6 +26,8 @@ import structlog
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from common import machine_line  # noqa: E402
+
 from connector import store as store_room  # noqa: E402
 from connector.store import Store  # noqa: E402
 from tests.conftest import fresh_postgres_database  # noqa: E402
@@ -61,7 +63,7 @@ def main() -> None:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))
     if not os.environ.get("TEST_DATABASE_URL"):
         print("TEST_DATABASE_URL not set: SQLite only (scripts/with-postgres runs both)")
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start")
+    print(machine_line())
     totals: Counter = Counter()
     points: Counter = Counter()
     with tempfile.TemporaryDirectory(prefix="leadflow-crash-") as tmp:

@@ -30,7 +30,6 @@ import argparse
 import contextlib
 import io
 import json
-import os
 import resource
 import shutil
 import tempfile
@@ -39,7 +38,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from common import CONFIG_DIR, ratio, targets_line
+from common import CONFIG_DIR, machine_line, ratio, targets_line
 from sqlalchemy import insert
 
 from connector import store as store_room
@@ -242,7 +241,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, help="simulate's worker processes (default: cores)")
     args = parser.parse_args()
     count = 20_000 if args.quick else args.contacts
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start")
+    print(machine_line())
     with tempfile.TemporaryDirectory(prefix="leadflow-simulate-") as tmp:
         store = open_store(args.store or Path(tmp) / "simulate.db", count)
         try:

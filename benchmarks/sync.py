@@ -57,6 +57,7 @@ from common import (
     SandboxAnswers,
     WorldCounts,
     connector_env,
+    machine_line,
     minimum_activity_calls,
     ratio,
     sandbox_process,
@@ -374,7 +375,7 @@ def main() -> None:
     if args.quick:
         args.contacts = 2_000
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start")
+    print(machine_line())
     with tempfile.TemporaryDirectory(prefix="leadflow-sync-") as tmp:
         workdir = Path(tmp)
         database_url = args.database_url or f"sqlite:///{workdir / 'sync.db'}"

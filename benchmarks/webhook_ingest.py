@@ -47,7 +47,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import free_port, percentile, ratio, wait_until_healthy
+from common import free_port, machine_line, percentile, ratio, wait_until_healthy
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -478,7 +478,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, help="threads per gthread worker")
     parser.add_argument("--sweep", action="store_true", help="compare gunicorn setups instead")
     args = parser.parse_args()
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start")
+    print(machine_line())
     with tempfile.TemporaryDirectory(prefix="leadflow-webhooks-") as tmp:
         workdir = Path(tmp)
         for name, url in databases(args, workdir):
