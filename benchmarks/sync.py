@@ -175,6 +175,7 @@ class PassResult:
     by_endpoint: Counter
     rate_limited: int
     timeline: Timeline
+    budget: float  # the share of both limits leadflow keeps to (HUBSPOT_RATE_BUDGET)
 
 
 def run_pass(contacts: int, database_url: str) -> PassResult:
@@ -212,6 +213,7 @@ def run_pass(contacts: int, database_url: str) -> PassResult:
         Counter(tally.by_endpoint()),
         tally.rate_limited(),
         timeline,
+        connector.settings.hubspot_rate_budget,
     )
 
 
@@ -256,6 +258,11 @@ def report_pass(result: PassResult) -> None:
         f"wall: {whole.ended:.1f} s (rate-limit bound {whole.floor:.1f} s = max({whole.searches} "
         f"searches / 5, {whole.limited:,} calls / 19): {ratio(whole.ended, whole.floor)}, "
         f"target ≤ {TARGET_WALL}×)"
+    )
+    own = whole.floor / result.budget
+    print(
+        f"  against leadflow's own budget ({result.budget:.0%} of both limits, {own:.1f} s): "
+        f"{ratio(whole.ended, own)}"
     )
     began = 0.0
     for name, phase in timeline.phases.items():
