@@ -1,6 +1,7 @@
 """Scheduling and moving work: refresh, inbox worker, pull, dispatcher, scheduler."""
 
-from connector.sync.dispatcher import Dispatcher, DispatchOutcome, alongside
+from connector.sync.alongside import alongside
+from connector.sync.dispatcher import Dispatcher, DispatchOutcome
 from connector.sync.inbox_worker import InboxWorker
 from connector.sync.owners import OwnerDirectory
 from connector.sync.pull import Puller, SyncOutcome

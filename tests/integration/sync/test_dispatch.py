@@ -14,13 +14,8 @@ import pytest
 
 from connector.domain import Effect, EffectKind
 from connector.hubspot.gateway import HubSpotGateway
-from connector.sync.dispatcher import (
-    AUTH_PAUSE,
-    EMAIL_SENDERS,
-    UPDATE_BATCH,
-    Dispatcher,
-    alongside,
-)
+from connector.sync.alongside import alongside
+from connector.sync.dispatcher import AUTH_PAUSE, EMAIL_SENDERS, UPDATE_BATCH, Dispatcher
 from tests.integration.sync.test_pipeline import DECISION_MAKER
 from tests.live import Clock, live_connector
 
