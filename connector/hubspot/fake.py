@@ -11,6 +11,7 @@ it and against `HubSpotGateway` over the sandbox.
 from __future__ import annotations
 
 import itertools
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
@@ -55,6 +56,7 @@ class FakeGateway:
         self._failures: dict[str, list[HubSpotError]] = defaultdict(list)
         self._ids = itertools.count(1)
         self._now = now
+        self._lock = threading.Lock()
 
     def fail_next(self, method: str, error: HubSpotError) -> None:
         """The next call of `method` raises `error` (queue several for several calls)."""
@@ -203,9 +205,11 @@ class FakeGateway:
         return sum(1 for name, _ in self.calls if name == method)
 
     def _call(self, method: str, arguments: Any) -> None:
-        self.calls.append((method, arguments))
-        if self._failures[method]:
-            raise self._failures[method].pop(0)
+        with self._lock:  # the dispatcher sends emails from several threads
+            self.calls.append((method, arguments))
+            failure = self._failures[method].pop(0) if self._failures[method] else None
+        if failure is not None:
+            raise failure
 
 
 def _within(moment: datetime | None, since: datetime, until: datetime | None) -> bool:

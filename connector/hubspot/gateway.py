@@ -184,11 +184,13 @@ class HubSpotGateway:
                 errors.append(ItemError(ids, error.message, error.category, str(error.status)))
                 continue
             sent = dict(chunk)
-            for contact in map(contact_from, records_of(answer, "contacts batch update")):
-                updated.append(contact.id)
-                ignored = _ignored_writes(sent.get(contact.id, {}), contact.properties)
+            for record in records_of(answer, "contacts batch update"):
+                contact_id = contact_from(record).id
+                updated.append(contact_id)
+                # HubSpot's own values, nulls included: a null it kept is a write ignored
+                ignored = _ignored_writes(sent.get(contact_id, {}), record["properties"])
                 if ignored:
-                    not_applied[contact.id] = ignored
+                    not_applied[contact_id] = ignored
             errors.extend(item_errors_of(answer))
         return UpdateOutcome(updated, not_applied, errors)
 

@@ -1,7 +1,8 @@
 """The official HubSpot SDK, configured once for leadflow.
 
 - `host` points it at HubSpot or at the sandbox.
-- Client-side validation is ON: the SDK's own models check every answer.
+- Client-side validation is ON: the SDK's own models check every request and
+  every answer read as a model (see the last point for those read as JSON).
 - urllib3's retries are OFF: leadflow retries one call with tenacity, and two
   retry layers would multiply attempts and hide them from the rate budget.
 - Every SDK accessor builds a fresh ApiClient with its own connection pool, so

@@ -56,7 +56,7 @@ def item_errors_of(answer: Mapping[str, Any]) -> list[ItemError]:
     """The inputs a batch answer (HTTP 207) says HubSpot refused."""
     return [
         ItemError(
-            tuple(str(i) for i in (error.get("context") or {}).get("ids", ())),
+            tuple(str(i) for i in _mapping(error.get("context")).get("ids", ())),
             str(error.get("message", "")),
             error.get("category"),
             error.get("status"),
@@ -64,6 +64,10 @@ def item_errors_of(answer: Mapping[str, Any]) -> list[ItemError]:
         for error in answer.get("errors") or ()
         if isinstance(error, Mapping)
     ]
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def contact_from(record: Mapping[str, Any]) -> Contact:
@@ -77,9 +81,11 @@ def contact_from(record: Mapping[str, Any]) -> Contact:
     properties = record.get("properties")
     if record.get("id") in (None, "") or not isinstance(properties, Mapping):
         raise UnexpectedResponse("a contact in HubSpot's answer lacks its id or properties")
+    if record.get("updatedAt") in (None, ""):
+        raise UnexpectedResponse(f"contact {record['id']} in HubSpot's answer lacks updatedAt")
     kept = {str(k): str(v) for k, v in properties.items() if v is not None}
     try:
-        updated_at = parse_time(kept.get(LAST_MODIFIED)) or parse_time(record.get("updatedAt"))
+        updated_at = parse_time(kept.get(LAST_MODIFIED)) or parse_time(record["updatedAt"])
     except ValueError as error:
         raise UnexpectedResponse(f"contact {record['id']}: a time HubSpot sent: {error}") from error
     return Contact(
@@ -104,7 +110,10 @@ def owner_from(owner: Any) -> Owner:
 def activity_from_event(event: Mapping[str, Any]) -> Activity | None:
     """An `ExternalUnifiedEvent`, as plain JSON, as an Activity; None for event types
     leadflow ignores."""
-    kind = EVENT_KINDS.get(event.get("eventType"))
+    event_type = event.get("eventType")
+    if not isinstance(event_type, str):
+        raise UnexpectedResponse("an event in HubSpot's answer has no eventType")
+    kind = EVENT_KINDS.get(event_type)
     if kind is None:
         return None
     properties = event.get("properties") or {}

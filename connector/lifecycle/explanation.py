@@ -40,7 +40,7 @@ class Explanation:
     recycle_status: str | None
     since: datetime | None
     # A judgment reads its reasons several times (transition, write-back, CALL task).
-    _built: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    _built: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def score_reasons(self) -> tuple[Reason, ...]:
         """Every fit and engagement rule that fired, with its points."""

@@ -16,11 +16,11 @@ from connector.store.upsert import count_new, upsert
 NURTURE_KEY_PREFIXES = ("nurture:", "personal-email:")
 
 # Run once per write-back batch with a row per contact (executemany): built once.
-CONTACT_ID, WRITTEN = "b_contact_id", "b_written"
+_CONTACT_ID, _WRITTEN = "b_contact_id", "b_written"
 _REMEMBER_WRITTEN = (
     update(contacts)
-    .where(contacts.c.id == bindparam(CONTACT_ID))
-    .values(written_properties=bindparam(WRITTEN))
+    .where(contacts.c.id == bindparam(_CONTACT_ID))
+    .values(written_properties=bindparam(_WRITTEN))
 )
 # Activity is read for every judgment: only the columns a history needs, unpacked
 # as tuples, with the kind looked up rather than parsed.
@@ -132,14 +132,13 @@ class ContactQueries:
                 )
             ).all()
         )
-        connection.execute(
-            _REMEMBER_WRITTEN,
-            [
-                {CONTACT_ID: contact_id, WRITTEN: {**(stored[contact_id] or {}), **properties}}
-                for contact_id, properties in written.items()
-                if contact_id in stored
-            ],
-        )
+        rows = [
+            {_CONTACT_ID: contact_id, _WRITTEN: {**(stored[contact_id] or {}), **properties}}
+            for contact_id, properties in written.items()
+            if contact_id in stored
+        ]
+        if rows:
+            connection.execute(_REMEMBER_WRITTEN, rows)
 
     def record_transitions(
         self, connection: Connection, records: Sequence[TransitionRecord]

@@ -101,7 +101,8 @@ def _sqlite_many(
 ) -> int:
     """One `executemany` on SQLite, its parameters converted column by column by the
     columns' own bind processors; returns the rows inserted or updated. SQLAlchemy's
-    per-row bookkeeping cost more than the statement for a sync's pages of activity."""
+    per-row bookkeeping cost more than the statement for a sync's pages of activity.
+    Columns a row leaves out get the database's defaults, not SQLAlchemy's."""
     names = tuple(rows[0])
     sql, processors = _sqlite_text(table, names, unique, update, connection.dialect)
     columns = (
@@ -117,11 +118,13 @@ def _sqlite_text(
 ) -> tuple[str, tuple]:
     """The INSERT ... ON CONFLICT text (DO NOTHING, or DO UPDATE of the named columns)
     and each column's bind processor."""
-    changed = [f"{name} = excluded.{name}" for name in names if name not in unique]
+    quote = dialect.identifier_preparer.quote
+    changed = [f"{quote(n)} = excluded.{quote(n)}" for n in names if n not in unique]
     action = f"DO UPDATE SET {', '.join(changed)}" if update else "DO NOTHING"
     sql = (
-        f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
-        f" ON CONFLICT ({', '.join(unique)}) {action}"
+        f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, names))})"
+        f" VALUES ({', '.join('?' for _ in names)})"
+        f" ON CONFLICT ({', '.join(map(quote, unique))}) {action}"
     )
     columns = [table.c[name] for name in names]
     return sql, tuple(c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns)

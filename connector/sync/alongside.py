@@ -39,8 +39,9 @@ def alongside(
     last partial batches) after the block. Yields the running totals (sent, deferred,
     parked, dropped).
 
-    1. One thread per lane (`ALONGSIDE_LANES`) claims and sends until none of its kinds
-       is due (write-backs and tasks by whole batches), then waits `tick` and looks again.
+    1. One thread per lane (`ALONGSIDE_LANES`), under a worker id of its own, claims and
+       sends until none of its kinds is due (write-backs and tasks by whole batches),
+       then waits `tick` and looks again.
     2. A pause (daily limit, credentials, 429) or an error stops a lane: the caller's
        dispatch after the block meets it again and reports it.
     3. Leaving the block stops the lanes once their current claims are sent.
@@ -48,10 +49,10 @@ def alongside(
     stop = threading.Event()
     total, adding = DispatchOutcome(), threading.Lock()
 
-    def send(kinds: Sequence[str]) -> None:
+    def send(lane: Dispatcher, kinds: Sequence[str]) -> None:
         try:
             while not stop.is_set():
-                outcome = dispatcher.run_once(whole_batches=True, kinds=kinds)
+                outcome = lane.run_once(whole_batches=True, kinds=kinds)
                 with adding:
                     total.add(outcome)
                 if outcome.paused_until:
@@ -62,7 +63,7 @@ def alongside(
             log.exception("outbox.alongside_failed")
 
     lanes = [
-        threading.Thread(target=send, args=(kinds,), name=name, daemon=True)
+        threading.Thread(target=send, args=(dispatcher.lane(name), kinds), name=name, daemon=True)
         for name, kinds in ALONGSIDE_LANES.items()
     ]
     for lane in lanes:

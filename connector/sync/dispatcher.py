@@ -165,6 +165,14 @@ class Dispatcher:
                 return effects
         return []
 
+    def lane(self, name: str) -> Dispatcher:
+        """This dispatcher under a worker id of its own, for a thread beside the others:
+        a claim that outlived its lease and was taken again in doubt by another lane is
+        then no longer this lane's to record."""
+        return Dispatcher(
+            self.store, self.gateway, self.clock, f"{self.worker_id}/{name}", self.batch
+        )
+
     def _pause_for(self, error: HubSpotError) -> None:
         now = self.clock()
         if isinstance(error, DailyLimitReached):
@@ -282,20 +290,23 @@ class Dispatcher:
 
     def _send_emails(self, chunk: Sequence[ClaimedEffect], outcome: DispatchOutcome) -> None:
         """Send a claim's emails EMAIL_SENDERS at a time, then record them: accepted ones
-        in one transaction, then refusals. After an error that pauses dispatch no more
-        are sent; those not sent go back with the claim."""
+        in one transaction, then refusals and failures. After an error that pauses
+        dispatch no more are sent; every result is recorded before the pause is raised,
+        and the effects not sent (or refused by the pause) go back with the claim."""
         stop = threading.Event()
 
         def send(effect: ClaimedEffect) -> EmailSend | Exception | None:
+            try:
+                request = _email_request(effect)
+            except (KeyError, TypeError, ValueError) as error:
+                return error
             if stop.is_set():
                 return None
             try:
-                return self._send_email(effect)
+                return self.gateway.send_email(*request)
             except HubSpotError as error:
-                if isinstance(error, (DailyLimitReached, AuthError, RateLimited)):
+                if _pauses(error):
                     stop.set()
-                return error
-            except (KeyError, TypeError, ValueError) as error:
                 return error
 
         with ThreadPoolExecutor(EMAIL_SENDERS, thread_name_prefix="email") as senders:
@@ -304,6 +315,7 @@ class Dispatcher:
         if accepted:
             failpoints.hit("dispatch.after_hubspot_accepted")
             self._record_sent([(e, r.status_id or r.send_result) for e, r in accepted], outcome)
+        pause: HubSpotError | None = None
         for effect, result in results:
             if isinstance(result, EmailSend) and not result.accepted:
                 self.store.drop_effect(
@@ -311,10 +323,14 @@ class Dispatcher:
                 )
                 outcome.dropped += 1
                 log.info("outbox.dropped", key=effect.idempotency_key, result=result.send_result)
+            elif isinstance(result, HubSpotError) and _pauses(result):
+                pause = pause or result
             elif isinstance(result, HubSpotError):
                 self._failed(effect, result, outcome)
             elif isinstance(result, Exception):
                 self._park_malformed(effect, result, outcome)
+        if pause is not None:
+            self._pause_for(pause)
 
     def _park_malformed(
         self, effect: ClaimedEffect, error: Exception, outcome: DispatchOutcome
@@ -334,22 +350,29 @@ class Dispatcher:
                 return found
         return self.gateway.create_task(_task_request(effect))
 
-    def _send_email(self, effect: ClaimedEffect) -> EmailSend:
-        """One single send; its idempotency key is HubSpot's `sendId`, so a resend of an
-        email in doubt never reaches the person twice."""
-        payload = effect.payload
-        return self.gateway.send_email(
-            int(payload["email_id"]),
-            payload["to"],
-            effect.idempotency_key,
-            payload.get("contact_properties"),
-            payload.get("custom_properties"),
-        )
+
+def _pauses(error: HubSpotError) -> bool:
+    """An error after which no call can succeed for a while (`Dispatcher._pause_for`)."""
+    return isinstance(error, DailyLimitReached | AuthError | RateLimited)
 
 
 def _fresh_task(effect: ClaimedEffect) -> bool:
     """A task never tried: nothing on HubSpot can hold it yet, so no lookup is needed."""
     return effect.kind == EffectKind.CREATE_TASK and not (effect.in_doubt or effect.attempts)
+
+
+def _email_request(effect: ClaimedEffect) -> tuple:
+    """The single send an effect plans, as `Gateway.send_email`'s arguments; its key is
+    HubSpot's `sendId`, so a resend of an email in doubt never reaches the person twice.
+    KeyError, TypeError or ValueError if its payload is malformed."""
+    payload = effect.payload
+    return (
+        int(payload["email_id"]),
+        payload["to"],
+        effect.idempotency_key,
+        payload.get("contact_properties"),
+        payload.get("custom_properties"),
+    )
 
 
 def _task_request(effect: ClaimedEffect) -> TaskRequest:

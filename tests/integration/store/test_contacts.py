@@ -94,6 +94,13 @@ def test_it_saves_a_batch_of_new_and_stored_contacts_in_one_go(store):
     assert store.find_contact("999") is None
 
 
+def test_remembering_writes_of_contacts_no_longer_stored_changes_nothing(store):
+    with store.writing() as connection:
+        store.remember_written(connection, {"998": {"leadflow_score": "1"}})
+        store.remember_written(connection, {})
+    assert store.find_contact("998") is None
+
+
 def test_it_records_a_transition_once(store):
     record = TransitionRecord(
         "t:101:lead:0",

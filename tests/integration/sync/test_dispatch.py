@@ -6,6 +6,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -13,7 +14,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from connector.domain import Effect, EffectKind
+from connector.hubspot import AuthError
+from connector.hubspot.fake import FakeGateway
 from connector.hubspot.gateway import HubSpotGateway
+from connector.sync import dispatcher as dispatcher_module
 from connector.sync.alongside import alongside
 from connector.sync.dispatcher import AUTH_PAUSE, EMAIL_SENDERS, UPDATE_BATCH, Dispatcher
 from tests.integration.sync.test_pipeline import DECISION_MAKER
@@ -224,3 +228,43 @@ def test_beside_a_pass_emails_go_at_once_and_write_backs_only_by_whole_batches(s
     # a partial batch of write-backs waits for the pass's end: no call for 99 of 100
     assert depth == {"sent": 5, "pending": UPDATE_BATCH - 1}
     assert live.hub.request_log.count("POST", "/crm/v3/objects/contacts/batch/update") == 0
+
+
+class RevokedMidClaim(FakeGateway):
+    """Every send of a claim waits until all of them are in flight; then the one to
+    `revoked@x.test` meets revoked credentials and the others are accepted."""
+
+    def __init__(self, in_flight: int) -> None:
+        super().__init__()
+        self._together = threading.Barrier(in_flight, timeout=10)
+
+    def send_email(self, email_id, to, send_id, *properties):
+        self._together.wait()
+        if to == "revoked@x.test":
+            raise AuthError("revoked", status=401)
+        return super().send_email(email_id, to, send_id, *properties)
+
+
+def test_a_pause_among_a_claims_emails_still_records_every_other_result(store, monkeypatch):
+    now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    monkeypatch.setattr(dispatcher_module, "EMAIL_SENDERS", 8)
+    payloads = {
+        "mail-revoked": {"email_id": 7, "to": "revoked@x.test"},
+        "mail-broken": {"to": "broken@x.test"},
+        **{f"mail-{n}": {"email_id": 7, "to": f"p{n}@x.test"} for n in range(6)},
+    }
+    with store.writing() as connection:
+        store.plan_effects(
+            connection,
+            [Effect(k, EffectKind.SEND_EMAIL, "c1", p, now) for k, p in payloads.items()],
+            now,
+        )
+    gateway = RevokedMidClaim(in_flight=7)
+
+    outcome = Dispatcher(store, gateway, lambda: now, "w").run_once()
+
+    states = {e["idempotency_key"]: e["state"] for e in store.effects_of("c1")}
+    assert outcome.paused_until == now + AUTH_PAUSE
+    # the refusal came first in the claim: what came back after it is recorded all the same
+    assert (outcome.sent, outcome.parked) == (6, 1) and len(gateway.sent) == 6
+    assert (states["mail-revoked"], states["mail-broken"]) == ("pending", "parked")

@@ -130,7 +130,8 @@ def test_a_contact_answer_becomes_a_contact_with_text_properties_and_no_nulls():
     [
         {"properties": {"email": "a@x.test"}},
         {"id": "1", "properties": "email=a@x.test"},
-        {"id": "1", "properties": {"lastmodifieddate": "yesterday"}},
+        {"id": "1", "properties": {"lastmodifieddate": "yesterday"}, "updatedAt": "2026-01-02"},
+        {"id": "1", "properties": {}},
     ],
 )
 def test_a_contact_answer_lacking_what_leadflow_reads_is_unexpected(record):
@@ -159,7 +160,13 @@ def test_an_event_answer_becomes_an_activity_and_an_ignored_type_nothing():
 
 @pytest.mark.parametrize(
     "broken",
-    [{"occurredAt": None}, {"objectId": None}, {"properties": ["x"]}, {"occurredAt": "soon"}],
+    [
+        {"occurredAt": None},
+        {"objectId": None},
+        {"properties": ["x"]},
+        {"occurredAt": "soon"},
+        {"eventType": ["e_visited_page"]},
+    ],
 )
 def test_an_event_answer_lacking_what_leadflow_reads_is_unexpected(broken):
     event = {"eventType": "e_visited_page", "objectId": 1, "id": "e", "occurredAt": "2026-01-02"}
@@ -177,6 +184,9 @@ def test_pages_give_their_results_cursor_and_refused_inputs_or_are_unexpected():
     assert next_after(answer) == "200"
     assert next_after({"results": []}) is None
     assert item_errors_of(answer) == [ItemError(("7",), "gone", "OBJECT_NOT_FOUND", None)]
+    assert item_errors_of({"errors": [{"context": "7", "message": "odd"}]}) == [
+        ItemError((), "odd", None, None)
+    ]
     for broken in ({"results": None}, {"results": ["x"]}, ["results"]):
         with pytest.raises(UnexpectedResponse):
             records_of(broken, "search")
