@@ -15,12 +15,15 @@ from connector.store.upsert import count_new, upsert
 
 NURTURE_KEY_PREFIXES = ("nurture:", "personal-email:")
 
-# Run once per write-back batch with a row per contact (executemany): built once.
+# Run for every write-back batch (and every contact a simulation plans): built once.
 _CONTACT_ID, _WRITTEN = "b_contact_id", "b_written"
 _REMEMBER_WRITTEN = (
     update(contacts)
     .where(contacts.c.id == bindparam(_CONTACT_ID))
     .values(written_properties=bindparam(_WRITTEN))
+)
+_WRITTEN_OF = select(contacts.c.id, contacts.c.written_properties).where(
+    contacts.c.id.in_(bindparam("ids", expanding=True))
 )
 # Activity is read for every judgment: only the columns a history needs, unpacked
 # as tuples, with the kind looked up rather than parsed.
@@ -125,13 +128,7 @@ class ContactQueries:
         values are not sent again; a contact no longer stored is skipped."""
         if not written:
             return
-        stored = dict(
-            connection.execute(
-                select(contacts.c.id, contacts.c.written_properties).where(
-                    contacts.c.id.in_(list(written))
-                )
-            ).all()
-        )
+        stored = self.written_of(connection, list(written))
         rows = [
             {_CONTACT_ID: contact_id, _WRITTEN: {**(stored[contact_id] or {}), **properties}}
             for contact_id, properties in written.items()
@@ -139,6 +136,12 @@ class ContactQueries:
         ]
         if rows:
             connection.execute(_REMEMBER_WRITTEN, rows)
+
+    def written_of(
+        self, connection: Connection, contact_ids: Sequence[str]
+    ) -> dict[str, dict[str, str] | None]:
+        """What leadflow last wrote to HubSpot for these stored contacts (None: nothing)."""
+        return dict(connection.execute(_WRITTEN_OF, {"ids": list(contact_ids)}).all())
 
     def record_transitions(
         self, connection: Connection, records: Sequence[TransitionRecord]

@@ -8,13 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import select
-
 from connector.domain import Stage
-from connector.store.tables import contacts
-
-# Read for every contact a simulation plans: only what the planners need of it.
-_WRITTEN = select(contacts.c.id, contacts.c.written_properties)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +45,7 @@ class PlanningQueries:
     def planning_states(self, contact_ids: Sequence[str]) -> dict[str, StoredPlanning]:
         """What the sync's planners would read for these stored contacts, in one read."""
         with self.reading() as connection:
-            written = connection.execute(_WRITTEN.where(contacts.c.id.in_(contact_ids))).all()
+            written = self.written_of(connection, contact_ids)
             recycles = self.recycle_counts(connection, contact_ids)
             nurture = self.nurture_effects(connection, contact_ids)
         return {
@@ -69,7 +63,7 @@ class PlanningQueries:
                 ],
                 recycles.get(contact_id, 0),
             )
-            for contact_id, known in written
+            for contact_id, known in written.items()
         }
 
     def funnel_counts(self, now: datetime) -> FunnelCounts:
